@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hsup/hsup/healthcheck"
+)
+
+func checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "probe URL once, as hsup run would, and print the result as one JSON line",
+		ArgsUsage: "URL",
+		Description: "One GET on a fresh connection. Exit 0 ok, 1 degraded or busy, 3 no answer (timeout, refused,\n" +
+			"reset, error), 2 bad input.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "deep", Usage: "add deep=1 to the URL's query (the deep probe)"},
+			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "bound on connect, headers and body"},
+			&cli.StringFlag{Name: "heartbeat-field", Value: "accept_loop.requests_total", Usage: "dotted JSON path reported when present"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageError("check takes exactly one URL: hsup check [--deep] URL")
+			}
+			url := c.Args().First()
+			if err := healthcheck.ValidateURL(url); err != nil {
+				return usageError("%v", err)
+			}
+			if c.Bool("deep") {
+				deep, err := healthcheck.DeepURL(url)
+				if err != nil {
+					return usageError("%v", err)
+				}
+				url = deep
+			}
+			if c.Duration("timeout") <= 0 {
+				return usageError("--timeout=%v must be a positive duration such as 2s", c.Duration("timeout"))
+			}
+			o := healthcheck.Probe(context.Background(), url, c.Duration("timeout"), c.String("heartbeat-field"))
+			if err := json.NewEncoder(c.App.Writer).Encode(checkLine(url, o)); err != nil {
+				return err
+			}
+			if code := healthcheck.ExitCode(o.Result); code != 0 {
+				return cli.Exit("", code)
+			}
+			return nil
+		},
+	}
+}
+
+type checkResult struct {
+	URL       string   `json:"url"`
+	Result    string   `json:"result"`
+	Status    int      `json:"status"`
+	MS        float64  `json:"ms"`
+	Detail    string   `json:"detail,omitempty"`
+	Heartbeat *float64 `json:"heartbeat,omitempty"`
+}
+
+func checkLine(url string, o healthcheck.Outcome) checkResult {
+	r := checkResult{URL: url, Result: string(o.Result), Status: o.Status,
+		MS: float64(o.Duration.Microseconds()) / 1000, Detail: o.Detail}
+	if o.HasHeartbeat {
+		r.Heartbeat = &o.Heartbeat
+	}
+	return r
+}

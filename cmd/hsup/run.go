@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+
+	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+
+	"github.com/hsup/hsup/diagnose"
+	"github.com/hsup/hsup/fdlimit"
+	"github.com/hsup/hsup/metrics"
+	"github.com/hsup/hsup/supervise"
+	"github.com/hsup/hsup/systemd"
+)
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run PROGRAM as a supervised foreground child",
+		ArgsUsage: "-- PROGRAM [ARGS...]",
+		Description: "hsup execs PROGRAM (no shell) as its direct child in its own process group, probes it over HTTP,\n" +
+			"captures a diagnostics bundle and restarts it with backoff when it exits or stops serving.\n" +
+			"SIGTERM/SIGINT stop it for good and hsup exits with the child's status.\n" +
+			"Exit codes: the child's status (128+N for signal N); 2 bad flags or metrics address in use;\n" +
+			"126 PROGRAM not executable; 127 PROGRAM not found. Every flag can also be set as HSUP_<FLAG>.",
+		Flags: runFlags(),
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usageError("no PROGRAM given: hsup run [flags] -- PROGRAM [ARGS...]")
+			}
+			s, err := readSettings(c)
+			if err != nil {
+				return err
+			}
+			return superviseProgram(c, s, c.Args().Slice())
+		},
+	}
+}
+
+// superviseProgram is hsup's main job, as a checklist: resolve the program,
+// bind the metrics listener, set the child's FD limit, wire the monitors,
+// supervise until told to stop, exit with the child's status.
+func superviseProgram(c *cli.Context, s settings, argv []string) error {
+	log, err := newLogger(s.logFormat, s.logLevel)
+	if err != nil {
+		return usageError("--log-level: %v", err)
+	}
+	defer func() { _ = log.Sync() }()
+	path, err := supervise.Resolve(argv[0])
+	if err != nil {
+		var se *supervise.StartError
+		errors.As(err, &se)
+		return cli.Exit("hsup: "+err.Error(), se.Code)
+	}
+	var current atomic.Pointer[supervise.Supervisor]
+	m := metrics.New(metrics.Options{Pprof: s.pprof, Live: func(ctx context.Context) error {
+		if sup := current.Load(); sup != nil {
+			return sup.Ping(ctx)
+		}
+		return errors.New("supervisor not started yet")
+	}})
+	srv, err := listenMetrics(s, m, log)
+	if err != nil {
+		return err
+	}
+	limit := applyNofile(s.nofile, log)
+	w := wire(s, log, m, limit)
+	w.cfg.Spec = supervise.Spec{Path: path, Args: argv, Env: append(os.Environ(), "HSUP_SUPERVISED=1"),
+		Stdout: teeWriter{os.Stdout, w.tail}, Stderr: teeWriter{os.Stderr, w.tail}}
+	sigs := make(chan os.Signal, 32)
+	signal.Notify(sigs, append(supervise.ShutdownSignals, supervise.ForwardSignals...)...)
+	defer signal.Stop(sigs)
+	w.cfg.Signals = sigs
+	sup := supervise.New(w.cfg)
+	current.Store(sup)
+	code, err := runGroup(sup, srv, w.notifier)
+	if err != nil {
+		var se *supervise.StartError
+		if errors.As(err, &se) {
+			return cli.Exit("hsup: "+se.Error(), se.Code)
+		}
+		return cli.Exit("hsup: "+err.Error(), 1)
+	}
+	log.Info("hsup exiting with the child's status", zap.Int("code", code))
+	if code != 0 {
+		return cli.Exit("", code)
+	}
+	return nil
+}
+
+// runGroup runs the supervisor with its companions (metrics server, systemd
+// watchdog); when the supervisor returns, the others are stopped and waited for.
+func runGroup(sup *supervise.Supervisor, srv *metrics.Server, n *systemd.Notifier) (int, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	if srv != nil {
+		wg.Go(func() { _ = srv.Serve(ctx) })
+	}
+	wg.Go(func() { _ = n.RunWatchdog(ctx, sup.Ping) })
+	code, err := sup.Run(context.Background())
+	cancel()
+	wg.Wait()
+	return code, err
+}
+
+func listenMetrics(s settings, m *metrics.Metrics, log *zap.Logger) (*metrics.Server, error) {
+	if s.metricsAddr == "" {
+		return nil, nil
+	}
+	srv := metrics.NewServer(m.Handler(), log)
+	if err := srv.Listen(s.metricsAddr); err != nil {
+		return nil, cli.Exit("hsup: "+err.Error(), 2)
+	}
+	log.Info("metrics listening", zap.String("addr", srv.Addr()))
+	return srv, nil
+}
+
+// applyNofile sets the RLIMIT_NOFILE children inherit. Never fatal: a limit
+// that cannot be raised is one warning.
+func applyNofile(want uint64, log *zap.Logger) uint64 {
+	t, err := fdlimit.Apply(want)
+	switch {
+	case err != nil:
+		log.Warn("could not set the child's RLIMIT_NOFILE; it inherits hsup's", zap.Uint64("want", want), zap.Error(err))
+	case t.Clamped():
+		log.Warn("child's RLIMIT_NOFILE clamped", zap.Uint64("want", want), zap.Uint64("soft", t.Soft), zap.String("reason", t.Reason))
+	case want != 0:
+		log.Info("child's RLIMIT_NOFILE set", zap.Uint64("soft", t.Soft), zap.Uint64("hard", t.Hard))
+	}
+	return t.Soft
+}
+
+// teeWriter copies the child's output through to hsup's own and into the
+// diagnostics tail. A failing terminal must not stall the child: errors of
+// the first writer are dropped.
+type teeWriter struct {
+	out  *os.File
+	tail *diagnose.Tail
+}
+
+func (t teeWriter) Write(p []byte) (int, error) {
+	_, _ = t.out.Write(p)
+	_, _ = t.tail.Write(p)
+	return len(p), nil
+}

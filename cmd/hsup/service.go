@@ -1,0 +1,183 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hsup/hsup/doctor"
+	"github.com/hsup/hsup/fdlimit"
+	"github.com/hsup/hsup/launchd"
+	"github.com/hsup/hsup/systemd"
+)
+
+func systemdCommand() *cli.Command {
+	flags := append([]cli.Flag{
+		&cli.StringFlag{Name: "name", Usage: "unit name without .service (default: PROGRAM's base name)"},
+		&cli.BoolFlag{Name: "user", Usage: "a user unit (systemctl --user) instead of a system unit"},
+		&cli.BoolFlag{Name: "install", Usage: "write the unit file and print the systemctl commands to run"},
+	}, runFlags()...)
+	unit := &cli.Command{
+		Name:      "unit",
+		Usage:     "print a systemd unit that runs PROGRAM under hsup (Type=notify, watchdog, limits)",
+		ArgsUsage: "-- PROGRAM [ARGS...]",
+		Flags:     flags,
+		Action: func(c *cli.Context) error {
+			s, argv, err := serviceInput(c)
+			if err != nil {
+				return err
+			}
+			name := c.String("name")
+			if name == "" {
+				name = filepath.Base(argv[0])
+			}
+			cwd, _ := os.Getwd()
+			text, err := systemd.Unit{Name: name, User: c.Bool("user"), Hsup: argv[0], RunArgs: setFlags(c),
+				Program: argv[1], Args: argv[2:], WorkingDirectory: cwd, StopGrace: s.stopGrace, NoFile: s.nofile}.Render()
+			if err != nil {
+				return usageError("%v", err)
+			}
+			if !c.Bool("install") {
+				_, err = fmt.Fprint(c.App.Writer, text)
+				return err
+			}
+			home, _ := os.UserHomeDir()
+			return install(c, systemd.UnitPath(name, c.Bool("user"), home), []byte(text), systemd.InstallCommands(name, c.Bool("user")))
+		},
+	}
+	return &cli.Command{Name: "systemd", Usage: "systemd integration", Subcommands: []*cli.Command{unit}}
+}
+
+func launchdCommand() *cli.Command {
+	flags := append([]cli.Flag{
+		&cli.StringFlag{Name: "label", Required: true, Usage: "job label, reverse-DNS style (ai.hermes.webui)"},
+		&cli.StringFlag{Name: "log-dir", Usage: "directory of the job's stdout/stderr files (default ~/Library/Logs/LABEL)"},
+		&cli.BoolFlag{Name: "install", Usage: "write ~/Library/LaunchAgents/LABEL.plist and print the launchctl commands"},
+	}, runFlags()...)
+	plist := &cli.Command{
+		Name:      "plist",
+		Usage:     "print a launchd plist that runs PROGRAM under hsup (KeepAlive, limits, logs)",
+		ArgsUsage: "-- PROGRAM [ARGS...]",
+		Flags:     flags,
+		Action: func(c *cli.Context) error {
+			s, argv, err := serviceInput(c)
+			if err != nil {
+				return err
+			}
+			home, _ := os.UserHomeDir()
+			cwd, _ := os.Getwd()
+			data, err := launchd.Generate(launchd.Config{Label: c.String("label"), Hsup: argv[0], RunArgs: setFlags(c),
+				Program: argv[1], Args: argv[2:], Home: home, LogDir: c.String("log-dir"), WorkingDirectory: cwd,
+				Path: os.Getenv("PATH"), StopGrace: s.stopGrace, NoFile: s.nofile})
+			if err != nil {
+				return usageError("%v", err)
+			}
+			if !c.Bool("install") {
+				_, err = c.App.Writer.Write(data)
+				return err
+			}
+			path := launchd.Path(c.String("label"), home)
+			return install(c, path, data, launchd.InstallCommands(c.String("label"), os.Getuid(), path))
+		},
+	}
+	return &cli.Command{Name: "launchd", Usage: "launchd integration", Subcommands: []*cli.Command{plist}}
+}
+
+// serviceInput validates the run flags and returns [hsup, PROGRAM, ARGS...]
+// with both paths absolute: a service manager starts jobs with its own
+// working directory and PATH.
+func serviceInput(c *cli.Context) (settings, []string, error) {
+	if c.NArg() == 0 {
+		return settings{}, nil, usageError("no PROGRAM given: ... [flags] -- PROGRAM [ARGS...]")
+	}
+	s, err := readSettings(c)
+	if err != nil {
+		return s, nil, err
+	}
+	program := c.Args().First()
+	if filepath.Base(program) != program && !filepath.IsAbs(program) {
+		abs, _ := filepath.Abs(program)
+		return s, nil, usageError("PROGRAM %q is relative: give its absolute path (%s)", program, abs)
+	}
+	path, err := exec.LookPath(program)
+	if err != nil {
+		return s, nil, usageError("PROGRAM %q not found or not executable: give the absolute path of an executable", program)
+	}
+	if path, err = filepath.Abs(path); err != nil {
+		return s, nil, usageError("PROGRAM %q: %v", program, err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return s, nil, cli.Exit(fmt.Sprintf("hsup: cannot find my own executable: %v", err), 1)
+	}
+	if resolved, err := filepath.EvalSymlinks(self); err == nil {
+		self = resolved
+	}
+	return s, append([]string{self, path}, c.Args().Tail()...), nil
+}
+
+func install(c *cli.Context, path string, data []byte, commands []string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return cli.Exit(fmt.Sprintf("hsup: create %s: %v", filepath.Dir(path), err), 1)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return cli.Exit(fmt.Sprintf("hsup: write %s: %v", path, err), 1)
+	}
+	fmt.Fprintf(c.App.Writer, "wrote %s\nnow run:\n", path)
+	for _, cmd := range commands {
+		fmt.Fprintf(c.App.Writer, "  %s\n", cmd)
+	}
+	return nil
+}
+
+func doctorCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "doctor",
+		Usage: "explain what hsup run would do with these flags on this machine, and warn about risky settings",
+		Description: "Prints the worst-case detection time of each failure class, the child's RLIMIT_NOFILE, the\n" +
+			"available collectors and the service manager. Exit 0 when nothing is wrong, 1 with warnings.",
+		Flags: runFlags(),
+		Action: func(c *cli.Context) error {
+			s, err := readSettings(c)
+			if err != nil {
+				return err
+			}
+			r := doctor.Check(doctorInput(c, s))
+			if err := r.Write(c.App.Writer); err != nil {
+				return err
+			}
+			if code := r.ExitCode(); code != 0 {
+				return cli.Exit("", code)
+			}
+			return nil
+		},
+	}
+}
+
+func doctorInput(c *cli.Context, s settings) doctor.Input {
+	in := doctor.Input{
+		GOOS: runtime.GOOS, PID: os.Getpid(),
+		HealthURL: s.health.URL, HealthInterval: s.health.Interval, HealthTimeout: s.health.Timeout,
+		HealthFailures: s.health.Failures, DeepURL: s.health.DeepURL, DeepInterval: s.health.DeepInterval,
+		DeepTimeout: s.health.DeepTimeout, DeepFailures: s.health.DeepFailures,
+		HeartbeatField: s.health.HeartbeatField, HeartbeatStale: s.health.HeartbeatStale,
+		BusyFailures: s.health.BusyFailures, StartupGrace: s.health.StartupGrace,
+		StopGrace: s.stopGrace, BackoffMin: s.backoff.Min, BackoffMax: s.backoff.Max,
+		MetricsAddr: s.metricsAddr, Pprof: s.pprof, FDWarn: s.fdWarn, FDRestart: s.fdRestart,
+		NofileWant: s.nofile,
+		LookPath:   func(name string) bool { _, err := exec.LookPath(name); return err == nil },
+		Getenv:     os.Getenv,
+	}
+	if s.nofile != 0 {
+		t, err := fdlimit.Plan(s.nofile)
+		in.NofileSoft, in.NofileHard, in.NofileCap, in.NofileReason = t.Soft, t.Hard, t.Cap, t.Reason
+		if err != nil {
+			in.NofileErr = err.Error()
+		}
+	}
+	return in
+}

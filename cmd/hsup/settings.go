@@ -1,0 +1,193 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/hsup/hsup/healthcheck"
+	"github.com/hsup/hsup/supervise"
+)
+
+// settings are the validated values of the run flags.
+type settings struct {
+	nofile      uint64
+	restart     supervise.RestartPolicy
+	backoff     supervise.BackoffPolicy
+	stopSignal  syscall.Signal
+	stopGrace   time.Duration
+	logFormat   string
+	logLevel    string
+	health      healthcheck.Config // URL "" = no probing
+	metricsAddr string
+	pprof       bool
+	diagDir     string
+	diagKeep    int
+	diagTimeout time.Duration
+	dumpSignal  syscall.Signal // 0 = none
+	dumpWait    time.Duration
+	dumpURL     string
+	fdWarn      float64
+	fdRestart   float64
+}
+
+// usageError is bad input: one line on stderr, exit 2, nothing started.
+func usageError(format string, args ...any) error {
+	return cli.Exit("hsup: "+fmt.Sprintf(format, args...), 2)
+}
+
+// readSettings validates every run flag; the first problem is returned as
+// a usage error naming the flag and how to fix it.
+func readSettings(c *cli.Context) (settings, error) {
+	var s settings
+	var err error
+	s.nofile = c.Uint64("nofile")
+	if s.restart, err = supervise.ParseRestartPolicy(c.String("restart")); err != nil {
+		return s, usageError("%v", err)
+	}
+	if err := checkDurations(c); err != nil {
+		return s, err
+	}
+	s.backoff = supervise.BackoffPolicy{Min: c.Duration("backoff-min"), Max: c.Duration("backoff-max"), Reset: c.Duration("backoff-reset")}
+	if s.backoff.Max < s.backoff.Min {
+		return s, usageError("--backoff-max=%v is below --backoff-min=%v: raise --backoff-max", s.backoff.Max, s.backoff.Min)
+	}
+	if s.stopSignal, err = parseSignal("stop-signal", c.String("stop-signal")); err != nil || s.stopSignal == 0 {
+		return s, usageError("--stop-signal=%q: give a signal name such as TERM, INT or QUIT", c.String("stop-signal"))
+	}
+	s.stopGrace = c.Duration("stop-grace")
+	if s.logFormat, s.logLevel, err = logOptions(c); err != nil {
+		return s, err
+	}
+	if s.health, err = healthSettings(c); err != nil {
+		return s, err
+	}
+	if err := s.readService(c); err != nil {
+		return s, err
+	}
+	return s, s.readDiagnostics(c)
+}
+
+// checkDurations refuses negative durations and non-positive probe timing.
+func checkDurations(c *cli.Context) error {
+	positive := map[string]bool{"health-interval": true, "health-timeout": true, "deep-interval": true,
+		"deep-timeout": true, "heartbeat-stale": true, "startup-grace": true, "diag-timeout": true}
+	for _, f := range runFlags() {
+		df, ok := f.(*cli.DurationFlag)
+		if !ok {
+			continue
+		}
+		d := c.Duration(df.Name)
+		if d < 0 || (d == 0 && positive[df.Name]) {
+			return usageError("--%s=%v must be a positive duration such as 5s or 1m30s", df.Name, d)
+		}
+	}
+	for _, name := range []string{"health-failures", "deep-failures", "busy-failures"} {
+		if c.Int(name) < 1 {
+			return usageError("--%s=%d must be at least 1", name, c.Int(name))
+		}
+	}
+	return nil
+}
+
+func logOptions(c *cli.Context) (string, string, error) {
+	format, level := c.String("log-format"), c.String("log-level")
+	switch format {
+	case "auto", "json", "console":
+	default:
+		return "", "", usageError("--log-format=%q: use auto, json or console", format)
+	}
+	switch level {
+	case "debug", "info", "warn", "error":
+	default:
+		return "", "", usageError("--log-level=%q: use debug, info, warn or error", level)
+	}
+	return format, level, nil
+}
+
+func healthSettings(c *cli.Context) (healthcheck.Config, error) {
+	h := healthcheck.Config{
+		URL: c.String("health-url"), Interval: c.Duration("health-interval"), Timeout: c.Duration("health-timeout"),
+		Failures: c.Int("health-failures"), DeepURL: c.String("deep-url"), DeepInterval: c.Duration("deep-interval"),
+		DeepTimeout: c.Duration("deep-timeout"), DeepFailures: c.Int("deep-failures"),
+		HeartbeatField: c.String("heartbeat-field"), HeartbeatStale: c.Duration("heartbeat-stale"),
+		BusyFailures: c.Int("busy-failures"), StartupGrace: c.Duration("startup-grace"),
+	}
+	if h.URL == "" {
+		h.DeepURL = ""
+		return h, nil
+	}
+	if err := healthcheck.ValidateURL(h.URL); err != nil {
+		return h, usageError("--health-url: %v", err)
+	}
+	if h.DeepURL == "auto" {
+		deep, err := healthcheck.DeepURL(h.URL)
+		if err != nil {
+			return h, usageError("--health-url: %v", err)
+		}
+		h.DeepURL = deep
+	}
+	if err := h.Validate(); err != nil {
+		return h, usageError("%v", err)
+	}
+	return h, nil
+}
+
+func (s *settings) readService(c *cli.Context) error {
+	s.metricsAddr, s.pprof = c.String("metrics-addr"), c.Bool("pprof")
+	if s.metricsAddr == "" {
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(s.metricsAddr); err != nil || port == "" {
+		return usageError("--metrics-addr=%q: give host:port such as 127.0.0.1:9464, or \"\" to disable", s.metricsAddr)
+	}
+	return nil
+}
+
+func (s *settings) readDiagnostics(c *cli.Context) error {
+	s.diagDir, s.diagKeep, s.diagTimeout = c.String("diag-dir"), c.Int("diag-keep"), c.Duration("diag-timeout")
+	if s.diagKeep < 1 {
+		return usageError("--diag-keep=%d must be at least 1", s.diagKeep)
+	}
+	var err error
+	if s.dumpSignal, err = parseSignal("dump-signal", c.String("dump-signal")); err != nil {
+		return usageError("--dump-signal=%q: give a signal name such as USR1 or QUIT, or \"\" for none", c.String("dump-signal"))
+	}
+	s.dumpWait, s.dumpURL = c.Duration("dump-wait"), c.String("dump-url")
+	if s.dumpURL != "" {
+		if err := healthcheck.ValidateURL(s.dumpURL); err != nil {
+			return usageError("--dump-url: %v", err)
+		}
+	}
+	s.fdWarn, s.fdRestart = c.Float64("fd-warn"), c.Float64("fd-restart")
+	for name, v := range map[string]float64{"fd-warn": s.fdWarn, "fd-restart": s.fdRestart} {
+		if v < 0 || v > 1 {
+			return usageError("--%s=%v must be a fraction between 0 and 1 (0 = off)", name, v)
+		}
+	}
+	return nil
+}
+
+// parseSignal reads TERM, SIGTERM or 15; "" is 0 (none).
+func parseSignal(flag, v string) (syscall.Signal, error) {
+	if v == "" {
+		return 0, nil
+	}
+	name := strings.ToUpper(v)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if sig := unix.SignalNum(name); sig != 0 {
+		return sig, nil
+	}
+	var n int
+	if _, err := fmt.Sscanf(v, "%d", &n); err == nil && n > 0 && n < 65 && unix.SignalName(syscall.Signal(n)) != "" {
+		return syscall.Signal(n), nil
+	}
+	return 0, fmt.Errorf("--%s: unknown signal %q", flag, v)
+}

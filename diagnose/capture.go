@@ -1,0 +1,202 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultKeep     = 10
+	DefaultTimeout  = 10 * time.Second
+	DefaultDumpWait = 2 * time.Second
+)
+
+// Config says where bundles go and what goes into them. Zero values get
+// the defaults above; only Dir has none.
+type Config struct {
+	Dir     string        // base directory of the bundles; see DefaultDir
+	Keep    int           // newest bundles kept (0 = DefaultKeep)
+	Timeout time.Duration // deadline of every collector (0 = DefaultTimeout)
+
+	DumpSignal syscall.Signal // sent to the child before the collectors run; 0 = none
+	DumpWait   time.Duration  // wait after DumpSignal before the output tail is read (0 = DefaultDumpWait)
+	DumpURL    string         // fetched into dump-url.txt, e.g. a Go child's /debug/pprof/goroutine?debug=2; "" = none
+
+	Tail   *Tail      // the child's recent output, written to output-tail.txt; may be nil
+	Health func() any // snapshot for summary.json, marshalled as is; must not block; may be nil
+	Log    *zap.Logger
+
+	Now      func() time.Time                     // nil => time.Now; names and dates bundles
+	OnBundle func(result string, d time.Duration) // may be nil; result "ok", "partial" or "failed"
+}
+
+// Capturer writes diagnostics bundles. It is safe for concurrent use, but
+// the supervisor captures one bundle at a time.
+type Capturer struct {
+	cfg Config
+}
+
+// New returns a Capturer. It does no I/O: an unusable directory shows up as
+// an error from Check or Capture, never as a failure to start.
+func New(cfg Config) *Capturer {
+	if cfg.Keep <= 0 {
+		cfg.Keep = DefaultKeep
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.DumpWait <= 0 {
+		cfg.DumpWait = DefaultDumpWait
+	}
+	if cfg.Log == nil {
+		cfg.Log = zap.NewNop()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Capturer{cfg: cfg}
+}
+
+// Check is a pre-flight the caller may log as a warning: it creates the
+// directory (0700) if needed and proves it writable with a temporary file.
+func (c *Capturer) Check() error {
+	if c.cfg.Dir == "" {
+		return errors.New("no diagnostics directory configured: set --diag-dir")
+	}
+	if err := os.MkdirAll(c.cfg.Dir, 0o700); err != nil {
+		return fmt.Errorf("create diagnostics directory %q (set --diag-dir to a writable directory): %w", c.cfg.Dir, err)
+	}
+	f, err := os.CreateTemp(c.cfg.Dir, ".hsup-check-*")
+	if err != nil {
+		return fmt.Errorf("diagnostics directory %q is not writable (set --diag-dir to a writable directory): %w", c.cfg.Dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// Capture writes one bundle for the child pid, started at childStart (zero
+// if unknown), because of reason. It returns the bundle directory ("" if
+// none could be created) and an error naming what failed; a partial bundle
+// comes with both. It returns within Timeout (+ DumpWait when a dump signal
+// is configured) + about a second, whatever the collectors do, so the
+// restart that follows is never held up.
+func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childStart time.Time) (string, error) {
+	began, now := time.Now(), c.cfg.Now()
+	b, err := openBundle(c.cfg.Dir, name(now, pid, reason))
+	if err != nil {
+		err = fmt.Errorf("capture diagnostics for pid %d: %w", pid, err)
+		c.report("", reason, pid, "failed", began, nil, err)
+		return "", err
+	}
+	defer b.close()
+	r := &run{cfg: &c.cfg, pid: pid, b: b}
+	health := c.health()
+	results := make(map[string]Result)
+	dumped := false
+	if c.cfg.DumpSignal != 0 {
+		t0 := time.Now()
+		err := sendSignal(pid, c.cfg.DumpSignal)
+		results["dump_signal"], dumped = result(t0, err), err == nil
+	}
+	for k, v := range runAll(ctx, r.collectors(dumped)) {
+		results[k] = v
+	}
+	sum := r.summary(now, reason, childStart, health, results)
+	status, errs := outcome(results)
+	if err := b.write("summary.json", sum); err != nil {
+		status, errs = "failed", append(errs, err)
+	}
+	if removed, err := prune(c.cfg.Dir, c.cfg.Keep, filepath.Base(b.path)); err != nil {
+		errs = append(errs, err)
+	} else if len(removed) > 0 {
+		c.cfg.Log.Debug("old diagnostics bundles removed", zap.Strings("bundles", removed))
+	}
+	err = nil
+	if len(errs) > 0 {
+		err = fmt.Errorf("diagnostics bundle %q incomplete: %w", b.path, errors.Join(errs...))
+	}
+	c.report(b.path, reason, pid, status, began, failedNames(results), err)
+	return b.path, err
+}
+
+// health marshals the caller's health snapshot now, before the collectors
+// run, so it shows the state that led to the capture.
+func (c *Capturer) health() []byte {
+	if c.cfg.Health == nil {
+		return []byte("null")
+	}
+	return marshalHealth(c.cfg.Health())
+}
+
+// report logs one line per capture and feeds OnBundle.
+func (c *Capturer) report(dir, reason string, pid int, status string, began time.Time, failed []string, err error) {
+	d := time.Since(began)
+	fields := []zap.Field{
+		zap.String("dir", dir), zap.String("reason", reason), zap.Int("pid", pid),
+		zap.Int64("ms", d.Milliseconds()), zap.String("result", status), zap.Strings("failed", failed),
+	}
+	if err != nil {
+		c.cfg.Log.Warn("diagnostics bundle "+status, append(fields, zap.Error(err))...)
+	} else {
+		c.cfg.Log.Info("diagnostics bundle written", fields...)
+	}
+	if c.cfg.OnBundle != nil {
+		c.cfg.OnBundle(status, d)
+	}
+}
+
+// outcome is "ok" when every collector succeeded, else "partial" with the
+// collectors' errors.
+func outcome(results map[string]Result) (string, []error) {
+	var errs []error
+	for _, n := range failedNames(results) {
+		errs = append(errs, fmt.Errorf("%s: %s", n, results[n].Error))
+	}
+	if len(errs) > 0 {
+		return "partial", errs
+	}
+	return "ok", nil
+}
+
+func failedNames(results map[string]Result) []string {
+	var names []string
+	for n, r := range results {
+		if !r.OK {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// DefaultDir is where bundles go when --diag-dir is not given:
+// $XDG_STATE_HOME/hsup/diagnostics, else ~/.local/state/hsup/diagnostics;
+// on macOS ~/Library/Logs/hsup/diagnostics, next to other programs' logs.
+// A relative XDG_STATE_HOME is ignored, as the XDG spec requires. It
+// returns "" when home is unknown and nothing else applies; the caller
+// should then require --diag-dir.
+func DefaultDir(goos string, getenv func(string) string, home string) string {
+	if goos == "darwin" {
+		if home == "" {
+			return ""
+		}
+		return filepath.Join(home, "Library", "Logs", "hsup", "diagnostics")
+	}
+	if x := getenv("XDG_STATE_HOME"); filepath.IsAbs(x) {
+		return filepath.Join(x, "hsup", "diagnostics")
+	}
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".local", "state", "hsup", "diagnostics")
+}

@@ -1,0 +1,125 @@
+package diagnose
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+const (
+	// maxOutput caps what one command may put into a bundle: lsof of a
+	// process with a million descriptors must not exhaust hsup's memory.
+	maxOutput = 32 << 20
+	// waitDelay is how long a killed collector command may keep its pipes
+	// open (a grandchild holding them) before they are closed under it.
+	waitDelay = 500 * time.Millisecond
+	// abandonGrace is how long past its deadline the capture waits for a
+	// collector that ignores its context (a read of /proc stuck on a wedged
+	// process's memory lock) before recording it failed and moving on.
+	abandonGrace = time.Second
+)
+
+// collector is one piece of evidence. run writes its file(s) and reports
+// what failed; it must respect ctx, which carries its deadline.
+type collector struct {
+	name   string
+	budget time.Duration // deadline of this collector, from the start of the run
+	run    func(ctx context.Context) error
+}
+
+// Result is how one collector fared, as recorded in summary.json.
+type Result struct {
+	OK    bool   `json:"ok"`
+	MS    int64  `json:"ms"`
+	Error string `json:"error,omitempty"`
+}
+
+type finished struct {
+	name string
+	res  Result
+}
+
+// runAll runs the collectors concurrently and returns each one's result
+// within the largest budget plus abandonGrace. A collector that has not
+// returned by then is recorded failed and left to finish on its own (its
+// result is discarded): the restart must not wait for it.
+func runAll(ctx context.Context, cols []collector) map[string]Result {
+	ch := make(chan finished, len(cols)) // buffered: a late collector never blocks
+	var longest time.Duration
+	for _, c := range cols {
+		longest = max(longest, c.budget)
+		go func() {
+			cctx, cancel := context.WithTimeout(ctx, c.budget)
+			defer cancel()
+			start := time.Now()
+			err := c.run(cctx)
+			ch <- finished{name: c.name, res: result(start, err)}
+		}()
+	}
+	out := make(map[string]Result, len(cols))
+	timer := time.NewTimer(longest + abandonGrace)
+	defer timer.Stop()
+	for len(out) < len(cols) {
+		select {
+		case f := <-ch:
+			out[f.name] = f.res
+		case <-timer.C:
+			for _, c := range cols {
+				if _, ok := out[c.name]; !ok {
+					out[c.name] = Result{MS: (longest + abandonGrace).Milliseconds(), Error: "did not finish by its deadline; abandoned"}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func result(start time.Time, err error) Result {
+	r := Result{OK: err == nil, MS: time.Since(start).Milliseconds()}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	return r
+}
+
+// runCmd runs path with args under ctx and returns its stdout. The command
+// runs in its own process group, killed as a whole at the deadline; pipes
+// left open by a grandchild are closed waitDelay later. Output beyond
+// maxOutput is dropped. Stderr is folded into the error when it fails.
+func runCmd(ctx context.Context, path string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
+	isolate(cmd)
+	cmd.WaitDelay = waitDelay
+	stdout := &capped{limit: maxOutput}
+	stderr := &capped{limit: 4 << 10}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return stdout.Bytes(), fmt.Errorf("%s killed at its deadline: %w", path, ctx.Err())
+	}
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg != "" {
+			return stdout.Bytes(), fmt.Errorf("%s: %w: %s", path, err, msg)
+		}
+		return stdout.Bytes(), fmt.Errorf("%s: %w", path, err)
+	}
+	return stdout.Bytes(), nil
+}
+
+// capped is a bytes.Buffer that silently stops growing at limit, so a
+// command never fails for writing too much.
+type capped struct {
+	bytes.Buffer
+	limit int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.limit - c.Len(); room > 0 {
+		c.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}

@@ -1,0 +1,36 @@
+// Package diagnose captures the evidence of a wedge before hsup restarts
+// the child: a bundle directory per capture, so every restart leaves a
+// record that explains it (the production wedge held 366 descriptors, 238
+// of them state.db handles, found by hand after the fact).
+//
+// A bundle is a directory <UTC time>-pid<PID>-<reason> (mode 0700, files
+// 0600) under Config.Dir holding:
+//
+//	summary.json        reason, pid, captured_at, uptime_seconds, nofile_soft,
+//	                    open_fds, threads, fd_source, top_files, health, collectors
+//	lsof.txt            `lsof -nP -p PID`, when lsof is on PATH
+//	fds.txt             Linux, when lsof is absent or failed: "fd -> target" from /proc
+//	threads.txt         Linux: tid, name, state, wchan, kernel stack per thread;
+//	                    macOS: `sample PID 1`
+//	py-stack.txt        `py-spy dump --pid PID`, when py-spy is on PATH
+//	output-tail.txt     the child's last output (after the dump signal's wait)
+//	dump-url.txt        Config.DumpURL's body (a Go child's goroutine dump)
+//	hsup-goroutines.txt hsup's own goroutines
+//	limits.txt          Linux: /proc/PID/limits
+//	status.txt          Linux: /proc/PID/status
+//
+// top_files counts descriptors per path for files, directories and
+// devices, and per kind ("[pipe]", "[socket]", "[IPv4]") for the rest, so a
+// leak of either shows up as one line with a large count.
+//
+// Collectors run concurrently, each under Config.Timeout; commands run in
+// their own process group, killed as a whole at the deadline. A failing
+// collector is recorded in summary.json and the capture goes on: the
+// capture never holds up the restart that follows it. The one exception to
+// "every goroutine is waited for": a collector blocked in a system call past
+// its deadline (a /proc read on a wedged process) is abandoned a second
+// later and finishes on its own.
+//
+// Pressure watches the child's descriptor count against its RLIMIT_NOFILE
+// and asks for a bundle, or a restart, before the child runs out.
+package diagnose

@@ -1,0 +1,139 @@
+package diagnose
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// childEnv marks a re-executed test binary that should act as a child.
+const childEnv = "HSUP_DIAGNOSE_TEST_CHILD"
+
+// helpers are the children tests start: the test binary re-executed with
+// childEnv set and the helper's name as the first argument (as in Go's
+// os/exec tests). Each registers itself from the file that uses it.
+var helpers = map[string]func(args ...string){}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "" {
+		os.Exit(m.Run())
+	}
+	if len(os.Args) < 2 || helpers[os.Args[1]] == nil {
+		fmt.Fprintf(os.Stderr, "unknown test helper %q\n", os.Args[1:])
+		os.Exit(2)
+	}
+	helpers[os.Args[1]](os.Args[2:]...)
+	os.Exit(0)
+}
+
+// waitStdinEOF blocks a helper until the test closes its stdin (or dies).
+func waitStdinEOF() { _, _ = io.Copy(io.Discard, os.Stdin) }
+
+// child is a running helper and the lines it printed.
+type child struct {
+	cmd   *exec.Cmd
+	pid   int
+	start time.Time
+	stdin io.WriteCloser
+	lines chan string
+}
+
+// startChild runs helper with args; its stdout also goes to tee when not
+// nil. It is stopped and reaped in t.Cleanup.
+func startChild(t *testing.T, tee io.Writer, helper string, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{helper}, args...)...)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	c := &child{cmd: cmd, lines: make(chan string, 64)}
+	lw := &lineWriter{ch: c.lines}
+	cmd.Stdout = lw
+	if tee != nil {
+		cmd.Stdout = io.MultiWriter(tee, lw)
+	}
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.stdin = stdin
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.pid, c.start = cmd.Process.Pid, time.Now()
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return c
+}
+
+// waitLine returns the first line starting with prefix, failing the test
+// after 10 s.
+func (c *child) waitLine(t *testing.T, prefix string) string {
+	t.Helper()
+	timer := time.NewTimer(10 * time.Second)
+	defer timer.Stop()
+	for {
+		select {
+		case l := <-c.lines:
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		case <-timer.C:
+			t.Fatalf("child %d printed no line starting with %q within 10s", c.pid, prefix)
+		}
+	}
+}
+
+// send writes a command line to the child and waits for its "ok".
+func (c *child) send(t *testing.T, cmd string) {
+	t.Helper()
+	if _, err := fmt.Fprintln(c.stdin, cmd); err != nil {
+		t.Fatal(err)
+	}
+	c.waitLine(t, "ok")
+}
+
+// lineWriter splits output into lines on a channel; lines nobody waits
+// for are dropped once the channel is full, never blocking the child.
+type lineWriter struct {
+	mu      sync.Mutex
+	partial []byte
+	ch      chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		select {
+		case w.ch <- string(w.partial[:i]):
+		default:
+		}
+		w.partial = w.partial[i+1:]
+	}
+}
+
+// scanCommands runs a helper's command loop over stdin until EOF.
+func scanCommands(handle func(cmd string, args []string)) {
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) > 0 {
+			handle(f[0], f[1:])
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package diagnose
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+func TestTailRing(t *testing.T) {
+	tests := []struct {
+		name   string
+		size   int
+		writes []string
+		want   string
+	}{
+		{name: "empty", size: 8, want: ""},
+		{name: "under size", size: 8, writes: []string{"abc", "de"}, want: "abcde"},
+		{name: "exactly full", size: 8, writes: []string{"abcd", "efgh"}, want: "abcdefgh"},
+		{name: "wraps", size: 8, writes: []string{"abcdef", "ghij"}, want: "cdefghij"},
+		{name: "wraps twice", size: 4, writes: []string{"abc", "def", "ghi", "j"}, want: "ghij"},
+		{name: "one write larger than size", size: 4, writes: []string{"ab", "cdefghij"}, want: "ghij"},
+		{name: "full then small", size: 4, writes: []string{"abcd", "e"}, want: "bcde"},
+		{name: "empty writes", size: 4, writes: []string{"", "ab", "", "cdef"}, want: "cdef"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tl := NewTail(tt.size)
+			for _, w := range tt.writes {
+				if n, err := tl.Write([]byte(w)); n != len(w) || err != nil {
+					t.Fatalf("Write(%q) = %d, %v", w, n, err)
+				}
+			}
+			if got := string(tl.Bytes()); got != tt.want {
+				t.Fatalf("Bytes() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTailConcurrent: whole writes never interleave, and the tail keeps
+// exactly the last size bytes, here always whole 8-byte records.
+func TestTailConcurrent(t *testing.T) {
+	const writers, perWriter, size = 8, 500, 64 * 8
+	tl := NewTail(size)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				fmt.Fprintf(tl, "w%d:%04d\n", w, i%10000)
+			}
+		})
+	}
+	wg.Add(1)
+	go func() { // a reader racing the writers
+		defer wg.Done()
+		for range 100 {
+			_ = tl.Bytes()
+		}
+	}()
+	wg.Wait()
+	got := tl.Bytes()
+	if len(got) != size {
+		t.Fatalf("len(Bytes()) = %d, want %d", len(got), size)
+	}
+	for rec := range bytes.SplitSeq(bytes.TrimSuffix(got, []byte("\n")), []byte("\n")) {
+		var w, i int
+		if n, err := fmt.Sscanf(string(rec), "w%d:%d", &w, &i); n != 2 || err != nil || len(rec) != 7 {
+			t.Fatalf("torn record %q in %q", rec, got)
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package doctor
+
+import (
+	"fmt"
+	"time"
+)
+
+// Input is everything doctor looks at. Durations and counts are the run
+// flags' values; the Nofile* fields come from fdlimit.Plan.
+type Input struct {
+	// GOOS is the target platform ("linux", "darwin"); PID is hsup's own
+	// process id (1 when it is a container's init).
+	GOOS string
+	PID  int
+
+	HealthURL      string // "" disables all HTTP probing
+	HealthInterval time.Duration
+	HealthTimeout  time.Duration
+	HealthFailures int
+	DeepURL        string // "auto" derives it from HealthURL; "" disables
+	DeepInterval   time.Duration
+	DeepTimeout    time.Duration
+	DeepFailures   int
+	HeartbeatField string // "" disables the heartbeat check
+	HeartbeatStale time.Duration
+	BusyFailures   int
+	StartupGrace   time.Duration
+
+	StopGrace   time.Duration
+	BackoffMin  time.Duration
+	BackoffMax  time.Duration
+	MetricsAddr string // "" disables /metrics and /healthz
+	Pprof       bool
+	FDWarn      float64 // fraction of RLIMIT_NOFILE; 0 disables
+	FDRestart   float64 // fraction of RLIMIT_NOFILE; 0 disables
+
+	// The child's RLIMIT_NOFILE as fdlimit plans it: what --nofile asked
+	// for (0 = inherit), the soft limit it would get, the hard limit, the
+	// macOS kern.maxfilesperproc cap (0 = none), why, and Plan's error.
+	NofileWant   uint64
+	NofileSoft   uint64
+	NofileHard   uint64
+	NofileCap    uint64
+	NofileReason string
+	NofileErr    string
+
+	// ManagerStopTimeout is the service manager's stop timeout when the
+	// caller knows it; 0 means the manager's default.
+	ManagerStopTimeout time.Duration
+
+	// LookPath reports whether a collector program is installed; Getenv
+	// reads hsup's environment. Nil means "nothing found" / "unset".
+	LookPath func(name string) bool
+	Getenv   func(key string) string
+}
+
+// Budget is the worst-case time from the moment a failure class starts
+// until hsup decides to restart.
+type Budget struct {
+	Class   string        // cheap, deep, heartbeat, busy, startup
+	Off     bool          // the class is disabled
+	Worst   time.Duration // valid when !Off
+	Formula string        // how Worst is computed, e.g. "3 x 5s + 2s"
+}
+
+// Collector is a diagnostics program and whether it is installed.
+type Collector struct {
+	Name      string
+	Available bool
+	Purpose   string
+}
+
+// Manager is the service manager that started hsup.
+type Manager struct {
+	Name        string        // launchd, systemd, kubernetes, container, none
+	Evidence    string        // the environment that gave it away
+	StopTimeout time.Duration // how long it waits after its stop signal
+	Watchdog    time.Duration // systemd WatchdogSec (from WATCHDOG_USEC), 0 if none
+}
+
+// Report is doctor's answer.
+type Report struct {
+	Budgets    []Budget
+	Nofile     string
+	Collectors []Collector
+	Manager    Manager
+	Warnings   []string
+}
+
+// ExitCode is 0 for a clean report and 1 when there are warnings.
+func (r Report) ExitCode() int {
+	if len(r.Warnings) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// Check builds the report for in.
+func Check(in Input) Report {
+	in = withDefaults(in)
+	r := Report{
+		Budgets:    Budgets(in),
+		Nofile:     nofileLine(in),
+		Collectors: collectors(in),
+		Manager:    DetectManager(in),
+	}
+	r.Warnings = warnings(in, r)
+	return r
+}
+
+func withDefaults(in Input) Input {
+	if in.LookPath == nil {
+		in.LookPath = func(string) bool { return false }
+	}
+	if in.Getenv == nil {
+		in.Getenv = func(string) string { return "" }
+	}
+	return in
+}
+
+// deepEnabled reports whether the deep probe runs: it needs HTTP probing.
+func (in Input) deepEnabled() bool { return in.HealthURL != "" && in.DeepURL != "" }
+
+// heartbeatEnabled reports whether heartbeat staleness is checked.
+func (in Input) heartbeatEnabled() bool { return in.HealthURL != "" && in.HeartbeatField != "" }
+
+// Budgets computes the worst-case detection time of each failure class.
+func Budgets(in Input) []Budget {
+	probing := in.HealthURL != ""
+	times := func(n int, every, timeout time.Duration) (time.Duration, string) {
+		return time.Duration(n)*every + timeout, fmt.Sprintf("%d x %s + %s", n, every, timeout)
+	}
+	var b []Budget
+	add := func(class string, on bool, worst time.Duration, formula string) {
+		if !on {
+			b = append(b, Budget{Class: class, Off: true})
+			return
+		}
+		b = append(b, Budget{Class: class, Worst: worst, Formula: formula})
+	}
+	w, f := times(in.HealthFailures, in.HealthInterval, in.HealthTimeout)
+	add("cheap", probing, w, f)
+	w, f = times(in.DeepFailures, in.DeepInterval, in.DeepTimeout)
+	add("deep", in.deepEnabled(), w, f)
+	add("heartbeat", in.heartbeatEnabled(), in.HeartbeatStale+in.HealthInterval,
+		fmt.Sprintf("%s + %s", in.HeartbeatStale, in.HealthInterval))
+	w, f = times(in.BusyFailures, in.HealthInterval, in.HealthTimeout)
+	add("busy", probing, w, f)
+	add("startup", probing, in.StartupGrace+in.HealthInterval,
+		fmt.Sprintf("%s + %s", in.StartupGrace, in.HealthInterval))
+	return b
+}
+
+func nofileLine(in Input) string {
+	if in.NofileErr != "" {
+		return "unknown: " + in.NofileErr
+	}
+	s := fmt.Sprintf("%d (wanted %d, hard %d", in.NofileSoft, in.NofileWant, in.NofileHard)
+	if in.NofileWant == 0 {
+		s = fmt.Sprintf("%d (inherited, hard %d", in.NofileSoft, in.NofileHard)
+	}
+	if in.NofileCap > 0 {
+		s += fmt.Sprintf(", kern.maxfilesperproc %d", in.NofileCap)
+	}
+	s += ")"
+	if in.NofileReason != "" {
+		s += ": " + in.NofileReason
+	}
+	return s
+}
+
+func collectors(in Input) []Collector {
+	fds := "open files by kind (lsof.txt; without it, fds.txt from /proc on Linux)"
+	c := []Collector{
+		{Name: "lsof", Purpose: fds},
+		{Name: "py-spy", Purpose: "Python thread stacks (py-stack.txt)"},
+	}
+	if in.GOOS == "darwin" {
+		c = append(c, Collector{Name: "sample", Purpose: "native thread samples (threads.txt)"})
+	}
+	for i := range c {
+		c[i].Available = in.LookPath(c[i].Name)
+	}
+	return c
+}

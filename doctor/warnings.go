@@ -1,0 +1,148 @@
+package doctor
+
+import (
+	"fmt"
+	"net"
+	"time"
+)
+
+// Thresholds behind the warnings.
+const (
+	// MinDeepInterval: the deep probe opens the state database and takes
+	// locks; the maintainers ask for 30-60s between deep probes.
+	MinDeepInterval = 30 * time.Second
+	// MinStaleProbes: the heartbeat only moves when a probe connects, so
+	// staleness under three probe intervals flaps on one slow probe or a
+	// GC/GIL pause.
+	MinStaleProbes = 3
+	// SlowCheapBudget: beyond this a wedged child goes unnoticed too long.
+	SlowCheapBudget = time.Minute
+	// launchdDefaultSoftNoFile is what a launchd job gets without limits.
+	launchdDefaultSoftNoFile = 256
+)
+
+// warnings lists every setting that will flap, react too slowly, or be cut
+// short, each as one line saying what and how to fix it.
+func warnings(in Input, r Report) []string {
+	var w []string
+	add := func(format string, a ...any) { w = append(w, fmt.Sprintf(format, a...)) }
+	w = append(w, probeWarnings(in)...)
+	if in.BackoffMin <= 0 || in.BackoffMax < in.BackoffMin {
+		add("backoff %s..%s: the minimum must be above 0 and not above the maximum, or a crashing child restarts in a tight loop; set --backoff-min 1s --backoff-max 60s", in.BackoffMin, in.BackoffMax)
+	}
+	w = append(w, stopWarnings(in, r.Manager)...)
+	w = append(w, nofileWarnings(in)...)
+	w = append(w, listenWarnings(in, r.Manager)...)
+	return w
+}
+
+func probeWarnings(in Input) []string {
+	var w []string
+	add := func(format string, a ...any) { w = append(w, fmt.Sprintf(format, a...)) }
+	if in.HealthURL == "" {
+		add("--health-url is empty: no probing at all, so a child that is alive but not serving is never restarted; set --health-url")
+		if in.DeepURL != "" && in.DeepURL != "auto" {
+			add("--deep-url %q is ignored because --health-url is empty", in.DeepURL)
+		}
+		return w
+	}
+	if in.HealthFailures < 1 || in.BusyFailures < 1 || (in.deepEnabled() && in.DeepFailures < 1) {
+		add("failure counts must be at least 1 (health %d, busy %d, deep %d); 0 restarts on the first probe", in.HealthFailures, in.BusyFailures, in.DeepFailures)
+	}
+	if in.HealthInterval <= 0 || in.HealthTimeout >= in.HealthInterval {
+		add("--health-timeout %s is not below --health-interval %s: probes overlap and a slow child is probed back to back; keep the timeout under the interval", in.HealthTimeout, in.HealthInterval)
+	}
+	if b := time.Duration(in.HealthFailures)*in.HealthInterval + in.HealthTimeout; b > SlowCheapBudget {
+		add("a wedged child is detected only after %s (%d x %s + %s); lower --health-interval or --health-failures", b, in.HealthFailures, in.HealthInterval, in.HealthTimeout)
+	}
+	if in.BusyFailures < in.HealthFailures {
+		add("--busy-failures %d is below --health-failures %d: a child whose workers are all busy with streams is restarted sooner than a broken one; keep busy more patient", in.BusyFailures, in.HealthFailures)
+	}
+	if in.StartupGrace < in.HealthInterval+in.HealthTimeout {
+		add("--startup-grace %s leaves no time for one probe (%s + %s): the child is restarted before it can answer; raise it above the time the app takes to start", in.StartupGrace, in.HealthInterval, in.HealthTimeout)
+	}
+	if in.deepEnabled() {
+		if in.DeepInterval < MinDeepInterval {
+			add("--deep-interval %s is under %s: the deep probe opens the database and takes locks, so probing it often adds the load it is meant to detect; use 30s-60s", in.DeepInterval, MinDeepInterval)
+		}
+		if in.DeepTimeout >= in.DeepInterval {
+			add("--deep-timeout %s is not below --deep-interval %s; keep the timeout under the interval", in.DeepTimeout, in.DeepInterval)
+		}
+	}
+	if in.heartbeatEnabled() && in.HeartbeatStale < MinStaleProbes*in.HealthInterval {
+		add("--heartbeat-stale %s is under %d probe intervals (%s): one slow probe or a GC/GIL pause makes the heartbeat look stale and restarts a healthy child; use at least %s", in.HeartbeatStale, MinStaleProbes, in.HealthInterval, MinStaleProbes*in.HealthInterval)
+	}
+	return w
+}
+
+func stopWarnings(in Input, m Manager) []string {
+	var w []string
+	target, how := m, "that starts hsup"
+	if m.Name == "none" {
+		target, how = installTarget(in), "hsup would be installed under"
+	}
+	if target.StopTimeout > 0 && in.StopGrace >= target.StopTimeout {
+		add := fmt.Sprintf("--stop-grace %s is not below the %s stop timeout %s (%s): it kills hsup before hsup kills the child's group; ", in.StopGrace, target.Name, target.StopTimeout, how)
+		switch target.Name {
+		case "launchd":
+			add += "generate the plist with `hsup launchd plist` (ExitTimeOut = grace + 5s) or lower --stop-grace"
+		case "systemd":
+			add += "generate the unit with `hsup systemd unit` (TimeoutStopSec = grace + 5s) or lower --stop-grace"
+		default:
+			add += "raise the runtime's stop timeout (docker stop -t, terminationGracePeriodSeconds) or lower --stop-grace"
+		}
+		w = append(w, add)
+	}
+	if m.Name == "systemd" && in.Getenv("NOTIFY_SOCKET") == "" {
+		w = append(w, "systemd started hsup without NOTIFY_SOCKET: the unit is not Type=notify, so systemd never learns readiness and the watchdog is off; generate it with `hsup systemd unit`")
+	}
+	if m.Watchdog > 0 && m.Watchdog < 2*time.Second {
+		w = append(w, fmt.Sprintf("systemd WatchdogSec %s is under 2s: hsup pings at half and a busy machine misses it; use 30s", m.Watchdog))
+	}
+	return w
+}
+
+func nofileWarnings(in Input) []string {
+	w := nofileLimitWarnings(in)
+	if in.FDWarn < 0 || in.FDWarn >= 1 || in.FDRestart < 0 || in.FDRestart >= 1 {
+		w = append(w, fmt.Sprintf("--fd-warn %g / --fd-restart %g: fractions must be between 0 and 1 (exclusive); at 1 the child is already failing with EMFILE", in.FDWarn, in.FDRestart))
+	}
+	if in.FDRestart > 0 && in.FDWarn > 0 && in.FDRestart <= in.FDWarn {
+		w = append(w, fmt.Sprintf("--fd-restart %g is not above --fd-warn %g: the restart comes before the warning bundle that would explain it; keep fd-restart above fd-warn", in.FDRestart, in.FDWarn))
+	}
+	return w
+}
+
+func nofileLimitWarnings(in Input) []string {
+	switch {
+	case in.NofileErr != "":
+		return []string{"cannot tell the child's RLIMIT_NOFILE: " + in.NofileErr}
+	case in.NofileWant > 0 && in.NofileSoft < in.NofileWant:
+		return []string{fmt.Sprintf("the child gets RLIMIT_NOFILE %d, not the %d --nofile asks for (%s); raise the hard limit (systemd LimitNOFILE=, launchd HardResourceLimits NumberOfFiles, ulimit -Hn)", in.NofileSoft, in.NofileWant, in.NofileReason)}
+	case in.NofileWant == 0 && in.NofileSoft > 0 && in.NofileSoft <= launchdDefaultSoftNoFile:
+		return []string{fmt.Sprintf("--nofile 0 inherits a soft RLIMIT_NOFILE of %d (launchd's default is %d): a server leaking a few handles runs out quickly; set --nofile 4096", in.NofileSoft, launchdDefaultSoftNoFile)}
+	}
+	return nil
+}
+
+func listenWarnings(in Input, m Manager) []string {
+	var w []string
+	if in.MetricsAddr == "" {
+		if m.Name == "kubernetes" {
+			w = append(w, "--metrics-addr is empty under Kubernetes: there is no /healthz for liveness and readiness probes; set --metrics-addr :9464")
+		}
+		return w
+	}
+	host, _, err := net.SplitHostPort(in.MetricsAddr)
+	if err != nil {
+		return append(w, fmt.Sprintf("--metrics-addr %q is not host:port (%v); use e.g. 127.0.0.1:9464", in.MetricsAddr, err))
+	}
+	loopback := host == "localhost" || net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback()
+	if in.Pprof && !loopback {
+		w = append(w, fmt.Sprintf("--pprof on the non-loopback --metrics-addr %s exposes heap and goroutine dumps to the network; bind to 127.0.0.1 or drop --pprof", in.MetricsAddr))
+	}
+	if loopback && (m.Name == "kubernetes" || m.Name == "container") {
+		w = append(w, fmt.Sprintf("--metrics-addr %s is loopback inside a %s: kubelet probes and Prometheus cannot reach /healthz or /metrics; bind to :9464", in.MetricsAddr, m.Name))
+	}
+	return w
+}

@@ -1,0 +1,82 @@
+package fdlimit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// lsofTimeout bounds one lsof run: on a busy macOS host lsof can take
+// seconds, and a counter that hangs would stall the FD pressure watcher.
+const lsofTimeout = 5 * time.Second
+
+// ParseLimits returns the soft "Max open files" value of a
+// /proc/PID/limits text; "unlimited" is math.MaxUint64.
+func ParseLimits(limits []byte) (uint64, error) {
+	sc := bufio.NewScanner(bytes.NewReader(limits))
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "Max open files")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(rest)
+		if len(fields) == 0 {
+			break
+		}
+		if fields[0] == "unlimited" {
+			return math.MaxUint64, nil
+		}
+		n, err := strconv.ParseUint(fields[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse soft \"Max open files\" %q: %w", fields[0], err)
+		}
+		return n, nil
+	}
+	return 0, errors.New(`no "Max open files" line in the limits text`)
+}
+
+// CountLsofFields counts the numeric file descriptors in `lsof -F f`
+// output. Rows such as cwd, txt and mem are mappings, not descriptors, and
+// do not count against RLIMIT_NOFILE.
+func CountLsofFields(out []byte) int {
+	n := 0
+	for line := range bytes.SplitSeq(out, []byte("\n")) {
+		if len(line) < 2 || line[0] != 'f' {
+			continue
+		}
+		if _, err := strconv.Atoi(string(line[1:])); err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// countLsof counts pid's open descriptors with lsof, bounded by lsofTimeout.
+// It is the macOS counter; it builds everywhere so it is tested on Linux too.
+func countLsof(pid int) (int, error) {
+	path, err := exec.LookPath("lsof")
+	if err != nil {
+		return 0, fmt.Errorf("count open files of pid %d: lsof not found on PATH: %w", pid, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lsofTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, "-nP", "-p", strconv.Itoa(pid), "-F", "f")
+	cmd.WaitDelay = time.Second
+	out, err := cmd.Output()
+	// lsof exits 1 on some warnings while still listing the process, so a
+	// process header line ("p<PID>") is what proves the listing usable.
+	if !bytes.HasPrefix(out, []byte("p")) {
+		if err == nil {
+			err = errors.New("no such process or no permission")
+		}
+		return 0, fmt.Errorf("count open files of pid %d with lsof: %w", pid, err)
+	}
+	return CountLsofFields(out), nil
+}

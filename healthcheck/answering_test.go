@@ -1,0 +1,75 @@
+package healthcheck
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap/zaptest"
+)
+
+func TestAnswering(t *testing.T) {
+	app := newFakeApp(t, appOK)
+	cfg := app.config()
+	m := NewMonitor(cfg, zaptest.NewLogger(t), nil, nil)
+	ok, desc := m.Answering(t.Context())
+	t.Log(desc)
+	if !ok {
+		t.Errorf("Answering() = false, %q; want true for a server answering 200", desc)
+	}
+	_, p, _ := net.SplitHostPort(app.srv.Listener.Addr().String())
+	if !strings.Contains(desc, "port "+p) || !strings.Contains(desc, "ok (HTTP 200)") {
+		t.Errorf("description %q should name port %s and the answer", desc, p)
+	}
+	// This test process is the listener; lsof must name it when present.
+	if _, err := exec.LookPath("lsof"); err == nil {
+		if !strings.Contains(desc, "held by pid") || !strings.Contains(desc, strconv.Itoa(os.Getpid())) {
+			t.Errorf("description %q should name this process (pid %d) via lsof", desc, os.Getpid())
+		}
+	}
+}
+
+func TestAnsweringAnyHTTPStatus(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	cfg := DefaultConfig()
+	cfg.URL = srv.URL + "/health"
+	ok, desc := NewMonitor(cfg, zaptest.NewLogger(t), nil, nil).Answering(t.Context())
+	if !ok || !strings.Contains(desc, "HTTP 404") {
+		t.Errorf("Answering() = %v, %q; want true: a 404 still means something holds the port", ok, desc)
+	}
+}
+
+func TestAnsweringNothingListens(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := DefaultConfig()
+	cfg.URL = "http://" + addr + "/health"
+	ok, desc := NewMonitor(cfg, zaptest.NewLogger(t), nil, nil).Answering(t.Context())
+	t.Log(desc)
+	_, p, _ := net.SplitHostPort(addr)
+	if ok || !strings.Contains(desc, "refused") || !strings.Contains(desc, "port "+p) {
+		t.Errorf("Answering() = %v, %q; want false, naming port %s and refused", ok, desc, p)
+	}
+}
+
+func TestAnsweringDisabled(t *testing.T) {
+	ok, desc := NewMonitor(Config{}, zaptest.NewLogger(t), nil, nil).Answering(t.Context())
+	if ok || !strings.Contains(desc, "disabled") {
+		t.Errorf("Answering() = %v, %q; want false and a note that probing is disabled", ok, desc)
+	}
+}
+
+func TestListenersWithoutLsof(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	if got := listeners(t.Context(), "8787"); !strings.Contains(got, "lsof not on PATH") {
+		t.Errorf("listeners() = %q, want a note that lsof is missing", got)
+	}
+}

@@ -1,0 +1,229 @@
+package healthcheck
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind names a probe: the frequent cheap one or the slow deep one.
+type Kind string
+
+// Probe kinds.
+const (
+	Cheap Kind = "cheap"
+	Deep  Kind = "deep"
+)
+
+// Status is the child's health as the Policy sees it.
+type Status int
+
+// Child health states. (The Status prefix keeps them apart from the
+// Result constants: Degraded is a probe result, StatusDegraded a verdict.)
+const (
+	StatusStarting Status = iota // no ok cheap probe yet
+	StatusHealthy                // seen ok, no threshold crossed
+	StatusDegraded               // a rule fired; final for this child
+)
+
+// String returns the lower-case state name used in logs and metrics.
+func (s Status) String() string {
+	switch s {
+	case StatusStarting:
+		return "starting"
+	case StatusHealthy:
+		return "healthy"
+	case StatusDegraded:
+		return "degraded"
+	default:
+		return fmt.Sprintf("Status(%d)", int(s))
+	}
+}
+
+// Restart reasons carried by a Degraded verdict.
+const (
+	ReasonHealth    = "health"
+	ReasonDeep      = "deep"
+	ReasonHeartbeat = "heartbeat"
+	ReasonBusy      = "busy"
+	ReasonStartup   = "startup"
+)
+
+// Verdict is the Policy's judgement after one observation.
+type Verdict struct {
+	Status  Status
+	Reason  string // one of the Reason constants when Degraded
+	Detail  string // human-readable why, for the log
+	Warning string // set on the one observation that turned the heartbeat check off
+}
+
+// HeartbeatState is the accept-counter tracking of one child.
+type HeartbeatState struct {
+	Enabled    bool      // configured and not turned off by a missing field
+	Known      bool      // a baseline value has been seen
+	Value      float64   // last value seen
+	AdvancedAt time.Time // when the value last changed (or a busy answer proved the accept loop)
+}
+
+// Policy turns a stream of probe Outcomes for one child into a Verdict.
+// It never reads a clock and is not safe for concurrent use: one
+// goroutine owns it. Once Degraded, every call returns that verdict.
+type Policy struct {
+	cfg        Config
+	childStart time.Time
+	started    bool
+	cheapFails int
+	busyRun    int
+	deepFails  int
+	hb         HeartbeatState
+	final      *Verdict
+}
+
+// NewPolicy returns fresh policy state for a child started at childStart.
+func NewPolicy(cfg Config, childStart time.Time) *Policy {
+	return &Policy{
+		cfg:        cfg,
+		childStart: childStart,
+		hb:         HeartbeatState{Enabled: cfg.HeartbeatField != ""},
+	}
+}
+
+// Observe takes one probe outcome, received at now, and returns the verdict.
+func (p *Policy) Observe(kind Kind, o Outcome, now time.Time) Verdict {
+	if p.final != nil {
+		return *p.final
+	}
+	var v Verdict
+	if kind == Deep {
+		v = p.observeDeep(o)
+	} else {
+		v = p.observeCheap(o, now)
+	}
+	if v.Status == StatusDegraded {
+		return p.finish(v)
+	}
+	v2 := p.Tick(now)
+	v2.Warning = v.Warning
+	return v2
+}
+
+// Tick evaluates the time-based rules (startup grace, heartbeat staleness)
+// without a new outcome. Call it when Deadline passes.
+func (p *Policy) Tick(now time.Time) Verdict {
+	if p.final != nil {
+		return *p.final
+	}
+	if !p.started {
+		if waited := now.Sub(p.childStart); waited >= p.cfg.StartupGrace {
+			return p.finish(Verdict{Status: StatusDegraded, Reason: ReasonStartup,
+				Detail: fmt.Sprintf("no ok health probe within the startup grace of %s", p.cfg.StartupGrace)})
+		}
+		return Verdict{Status: StatusStarting}
+	}
+	if p.hb.Enabled && p.hb.Known {
+		if age := now.Sub(p.hb.AdvancedAt); age >= p.cfg.HeartbeatStale {
+			return p.finish(Verdict{Status: StatusDegraded, Reason: ReasonHeartbeat,
+				Detail: fmt.Sprintf("%s stayed at %v for %s (limit %s) although the app answers",
+					p.cfg.HeartbeatField, p.hb.Value, age.Round(time.Millisecond), p.cfg.HeartbeatStale)})
+		}
+	}
+	return Verdict{Status: StatusHealthy}
+}
+
+// Deadline returns when Tick next needs to run if no outcome arrives
+// first; false when no time-based rule is pending.
+func (p *Policy) Deadline() (time.Time, bool) {
+	switch {
+	case p.final != nil:
+		return time.Time{}, false
+	case !p.started:
+		return p.childStart.Add(p.cfg.StartupGrace), true
+	case p.hb.Enabled && p.hb.Known:
+		return p.hb.AdvancedAt.Add(p.cfg.HeartbeatStale), true
+	default:
+		return time.Time{}, false
+	}
+}
+
+// Heartbeat returns the current heartbeat tracking state.
+func (p *Policy) Heartbeat() HeartbeatState { return p.hb }
+
+func (p *Policy) finish(v Verdict) Verdict {
+	p.final = &v
+	return v
+}
+
+func (p *Policy) observeCheap(o Outcome, now time.Time) Verdict {
+	switch {
+	case o.Result == OK:
+		p.started = true
+		p.cheapFails, p.busyRun = 0, 0
+		return Verdict{Warning: p.beat(o, now)}
+	case !p.started:
+		return Verdict{} // starting: failures do not count
+	case o.Result == Busy:
+		p.busyRun++
+		if p.hb.Known {
+			p.hb.AdvancedAt = now // the accept loop answered
+		}
+		if p.busyRun >= p.cfg.BusyFailures {
+			return Verdict{Status: StatusDegraded, Reason: ReasonBusy,
+				Detail: fmt.Sprintf("%d busy answers (HTTP 503 without JSON) since the last ok probe", p.busyRun)}
+		}
+	default:
+		p.cheapFails++
+		if p.cheapFails >= p.cfg.Failures {
+			return Verdict{Status: StatusDegraded, Reason: ReasonHealth,
+				Detail: fmt.Sprintf("%d failed health probes since the last ok one, last: %s", p.cheapFails, describe(o))}
+		}
+	}
+	return Verdict{}
+}
+
+// beat tracks the accept counter on an ok cheap probe. It returns a
+// warning the one time it turns the check off.
+func (p *Policy) beat(o Outcome, now time.Time) string {
+	if !p.hb.Enabled {
+		return ""
+	}
+	if !o.HasHeartbeat {
+		p.hb.Enabled = false
+		return fmt.Sprintf("heartbeat field %q is missing or not a number in the health answer: heartbeat check off for this child (set --heartbeat-field to the accept counter's path, or \"\" to silence this)",
+			p.cfg.HeartbeatField)
+	}
+	// Any change counts: up is progress, down is a new process (new baseline).
+	if !p.hb.Known || o.Heartbeat != p.hb.Value {
+		p.hb.Known, p.hb.Value, p.hb.AdvancedAt = true, o.Heartbeat, now
+	}
+	return ""
+}
+
+// observeDeep counts failed deep probes. Busy is neutral: the deep check
+// never ran, and a busy app is judged by the busy threshold alone.
+func (p *Policy) observeDeep(o Outcome) Verdict {
+	if !p.started {
+		return Verdict{}
+	}
+	switch o.Result {
+	case OK:
+		p.deepFails = 0
+	case Busy:
+	default:
+		p.deepFails++
+		if p.deepFails >= p.cfg.DeepFailures {
+			return Verdict{Status: StatusDegraded, Reason: ReasonDeep,
+				Detail: fmt.Sprintf("%d failed deep probes in a row, last: %s", p.deepFails, describe(o))}
+		}
+	}
+	return Verdict{}
+}
+
+func describe(o Outcome) string {
+	s := string(o.Result)
+	if o.Status != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", o.Status)
+	}
+	if o.Detail != "" {
+		s += ": " + o.Detail
+	}
+	return s
+}

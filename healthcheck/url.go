@@ -1,0 +1,77 @@
+package healthcheck
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+const urlExample = "http://127.0.0.1:8787/health"
+
+// ValidateURL accepts an absolute http or https URL with a host (and a
+// port in 1-65535 when one is given). The error says what is wrong and
+// shows the expected form.
+func ValidateURL(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("health URL is empty: give a URL like %s", urlExample)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("health URL %q is malformed (%w): give a URL like %s", s, err, urlExample)
+	}
+	switch {
+	case u.Scheme == "":
+		return fmt.Errorf("health URL %q has no scheme: start it with http://, like %s", s, urlExample)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("health URL %q has scheme %q: only http and https are probed; did you mean http://%s?",
+			s, u.Scheme, s)
+	case u.Opaque != "" || u.Host == "":
+		return fmt.Errorf("health URL %q has no host: write it like %s", s, urlExample)
+	case u.Hostname() == "":
+		return fmt.Errorf("health URL %q has a port but no host: write it like %s", s, urlExample)
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("health URL %q has port %q: use a port between 1 and 65535", s, p)
+		}
+	}
+	return nil
+}
+
+// DeepURL returns healthURL with deep=1 in its query. The rest of the URL,
+// including the order of existing parameters, is kept; an existing deep
+// parameter is replaced.
+func DeepURL(healthURL string) (string, error) {
+	if err := ValidateURL(healthURL); err != nil {
+		return "", fmt.Errorf("derive the deep probe URL: %w", err)
+	}
+	u, err := url.Parse(healthURL)
+	if err != nil {
+		return "", fmt.Errorf("derive the deep probe URL from %q: %w", healthURL, err)
+	}
+	q := u.Query()
+	switch {
+	case q.Has("deep"):
+		q.Set("deep", "1")
+		u.RawQuery = q.Encode()
+	case u.RawQuery == "":
+		u.RawQuery = "deep=1"
+	default:
+		u.RawQuery += "&deep=1"
+	}
+	u.ForceQuery = false
+	return u.String(), nil
+}
+
+// port returns the URL's TCP port, defaulting by scheme.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}

@@ -1,0 +1,74 @@
+package healthcheck
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateURL(t *testing.T) {
+	tests := []struct {
+		name    string
+		url     string
+		wantErr string // substring; "" means valid
+	}{
+		{name: "default", url: "http://127.0.0.1:8787/health"},
+		{name: "https no port", url: "https://example.com/health?x=1"},
+		{name: "ipv6", url: "http://[::1]:8787/health"},
+		{name: "empty", url: "", wantErr: "empty"},
+		{name: "blank", url: "  ", wantErr: "empty"},
+		{name: "no scheme host:port", url: "localhost:8787/health", wantErr: `scheme "localhost"`},
+		{name: "no scheme ip:port", url: "127.0.0.1:8787/health", wantErr: "malformed"},
+		{name: "no scheme path", url: "/health", wantErr: "no scheme"},
+		{name: "ftp", url: "ftp://127.0.0.1/health", wantErr: "only http and https"},
+		{name: "no host", url: "http:///health", wantErr: "no host"},
+		{name: "opaque", url: "http:health", wantErr: "no host"},
+		{name: "port only", url: "http://:8787/health", wantErr: "port but no host"},
+		{name: "port zero", url: "http://127.0.0.1:0/health", wantErr: "between 1 and 65535"},
+		{name: "port too big", url: "http://127.0.0.1:70000/health", wantErr: "between 1 and 65535"},
+		{name: "port not a number", url: "http://127.0.0.1:http/health", wantErr: "malformed"},
+		{name: "space in host", url: "http://local host/health", wantErr: "malformed"},
+		{name: "control char", url: "http://127.0.0.1/\x7f", wantErr: "malformed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateURL(tt.url)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("ValidateURL(%q) = %v, want nil", tt.url, err)
+			case tt.wantErr != "" && err == nil:
+				t.Errorf("ValidateURL(%q) = nil, want error containing %q", tt.url, tt.wantErr)
+			case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
+				t.Errorf("ValidateURL(%q) = %q, want it to contain %q", tt.url, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestDeepURL(t *testing.T) {
+	tests := []struct {
+		name    string
+		url     string
+		want    string
+		wantErr bool
+	}{
+		{name: "plain", url: "http://127.0.0.1:8787/health", want: "http://127.0.0.1:8787/health?deep=1"},
+		{name: "keeps query order", url: "http://h/health?z=1&a=2", want: "http://h/health?z=1&a=2&deep=1"},
+		{name: "replaces deep", url: "http://h/health?deep=0", want: "http://h/health?deep=1"},
+		{name: "empty query marker", url: "http://h/health?", want: "http://h/health?deep=1"},
+		{name: "keeps fragment", url: "https://h:1/health#x", want: "https://h:1/health?deep=1#x"},
+		{name: "empty", url: "", wantErr: true},
+		{name: "malformed", url: "http://[::1/health", wantErr: true},
+		{name: "no scheme", url: "127.0.0.1:8787/health", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DeepURL(tt.url)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("DeepURL(%q) error = %v, wantErr %v", tt.url, err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("DeepURL(%q) = %q, want %q", tt.url, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,111 @@
+package healthcheck
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// watcher is Watch's single-goroutine state: it owns the Policy.
+type watcher struct {
+	m        *Monitor
+	log      *zap.Logger
+	policy   *Policy
+	report   func(bool, string)
+	reported bool
+	last     map[Kind]Result
+	timer    Timer
+	timerC   <-chan time.Time
+}
+
+// run feeds results and deadline ticks to the policy until ctx is done
+// (zero Verdict) or the verdict is degraded (returned, not yet reported).
+func (w *watcher) run(ctx context.Context, results <-chan probeResult) Verdict {
+	defer w.stopTimer()
+	w.arm()
+	for {
+		var v Verdict
+		select {
+		case <-ctx.Done():
+			return Verdict{}
+		case r := <-results:
+			v = w.observe(r)
+		case <-w.timerC:
+			v = w.policy.Tick(w.m.clock.Now())
+		}
+		if w.handle(v) {
+			return v
+		}
+		w.arm()
+	}
+}
+
+func (w *watcher) observe(r probeResult) Verdict {
+	now := w.m.clock.Now()
+	v := w.policy.Observe(r.kind, r.outcome, now)
+	hb := w.policy.Heartbeat()
+	w.m.record(r.kind, r.outcome, hb)
+	w.logChange(r, v.Status)
+	if w.m.onProbe != nil {
+		ev := ProbeEvent{Kind: r.kind, Outcome: r.outcome, HasHeartbeat: hb.Enabled && hb.Known}
+		if ev.HasHeartbeat {
+			ev.HeartbeatValue, ev.HeartbeatAge, ev.HeartbeatAdvancedAt = hb.Value, now.Sub(hb.AdvancedAt), hb.AdvancedAt
+		}
+		w.m.onProbe(ev)
+	}
+	return v
+}
+
+// handle logs and reports a verdict; true when Watch must stop.
+func (w *watcher) handle(v Verdict) bool {
+	if v.Warning != "" {
+		w.log.Warn(v.Warning, zap.String("field", w.m.cfg.HeartbeatField))
+	}
+	switch v.Status {
+	case StatusHealthy:
+		if !w.reported {
+			w.reported = true
+			w.log.Info("child is healthy")
+			w.report(true, "")
+		}
+	case StatusDegraded:
+		w.log.Warn("child is degraded", zap.String("reason", v.Reason), zap.String("detail", v.Detail))
+		return true
+	}
+	return false
+}
+
+// logChange writes one line when a probe kind's result class changes.
+func (w *watcher) logChange(r probeResult, s Status) {
+	if w.last[r.kind] == r.outcome.Result {
+		return
+	}
+	w.last[r.kind] = r.outcome.Result
+	fields := []zap.Field{zap.String("probe", string(r.kind)), zap.String("result", string(r.outcome.Result)),
+		zap.Int("status", r.outcome.Status), zap.Duration("duration", r.outcome.Duration),
+		zap.String("detail", r.outcome.Detail)}
+	if r.outcome.Result != OK && s != StatusStarting {
+		w.log.Warn("probe result changed", fields...)
+		return
+	}
+	w.log.Info("probe result changed", fields...)
+}
+
+// arm points the timer at the policy's next deadline (or disables it).
+func (w *watcher) arm() {
+	w.stopTimer()
+	at, ok := w.policy.Deadline()
+	if !ok {
+		return
+	}
+	w.timer = w.m.clock.NewTimer(max(at.Sub(w.m.clock.Now()), 0))
+	w.timerC = w.timer.C()
+}
+
+func (w *watcher) stopTimer() {
+	if w.timer != nil {
+		w.timer.Stop()
+		w.timer, w.timerC = nil, nil
+	}
+}

@@ -1,0 +1,267 @@
+package launchd
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testConfig() Config {
+	return Config{
+		Label:   "com.example.hermes-webui",
+		Hsup:    "/Users/ann/bin/hsup",
+		RunArgs: []string{"--nofile=4096", "--health-url=http://127.0.0.1:8787/health?a=1&b=<2>", "--stop-grace=10s"},
+		Program: "/usr/bin/python3",
+		Args: []string{"server.py", "a b", `it's "quoted"`, "100% $HOME", `back\slash`, "tab\tnew\nline\r\ncrlf",
+			"<xml>&amp;</xml>", "", "café ☕"},
+		Home:             "/Users/ann",
+		WorkingDirectory: "/Users/ann/hermes webui",
+		Path:             "/opt/homebrew/bin:/usr/bin:/bin",
+		StopGrace:        10 * time.Second,
+		NoFile:           4096,
+	}
+}
+
+func argvOf(c Config) []string {
+	a := append([]string{c.Hsup, "run"}, c.RunArgs...)
+	a = append(a, "--", c.Program)
+	return append(a, c.Args...)
+}
+
+func TestGenerateRoundTrip(t *testing.T) {
+	tests := []struct {
+		name     string
+		config   func(Config) Config
+		wantJob  func(Config) Job
+		wantText []string
+	}{
+		{
+			name:   "defaults",
+			config: func(c Config) Config { return c },
+			wantJob: func(c Config) Job {
+				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: true,
+					ThrottleInterval: 10, ExitTimeOut: 15,
+					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 4096}, HardResourceLimits: &ResourceLimits{NumberOfFiles: 4096},
+					StandardOutPath:      "/Users/ann/Library/Logs/com.example.hermes-webui/stdout.log",
+					StandardErrorPath:    "/Users/ann/Library/Logs/com.example.hermes-webui/stderr.log",
+					WorkingDirectory:     c.WorkingDirectory,
+					EnvironmentVariables: map[string]string{"PATH": c.Path, "HOME": "/Users/ann"}}
+			},
+			wantText: []string{"<?xml", "<!DOCTYPE plist", "\t<key>Label</key>", "<integer>15</integer>", "<true/>"},
+		},
+		{
+			name: "log dir, larger hard limit, fractional grace, inherit nothing else",
+			config: func(c Config) Config {
+				c.LogDir, c.NoFile, c.NoFileHard, c.StopGrace = "/var/log/webui", 8192, 10240, 2500*time.Millisecond
+				c.ThrottleInterval, c.Path, c.WorkingDirectory = 30*time.Second, "", ""
+				return c
+			},
+			wantJob: func(c Config) Job {
+				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: true,
+					ThrottleInterval: 30, ExitTimeOut: 8,
+					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 8192}, HardResourceLimits: &ResourceLimits{NumberOfFiles: 10240},
+					StandardOutPath: "/var/log/webui/stdout.log", StandardErrorPath: "/var/log/webui/stderr.log",
+					EnvironmentVariables: map[string]string{"HOME": "/Users/ann"}}
+			},
+		},
+		{
+			name:   "nofile 0 inherits launchd's limits",
+			config: func(c Config) Config { c.NoFile = 0; return c },
+			wantJob: func(c Config) Job {
+				j := Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: true,
+					ThrottleInterval: 10, ExitTimeOut: 15,
+					StandardOutPath:      "/Users/ann/Library/Logs/com.example.hermes-webui/stdout.log",
+					StandardErrorPath:    "/Users/ann/Library/Logs/com.example.hermes-webui/stderr.log",
+					WorkingDirectory:     c.WorkingDirectory,
+					EnvironmentVariables: map[string]string{"PATH": c.Path, "HOME": "/Users/ann"}}
+				return j
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.config(testConfig())
+			data, err := Generate(c)
+			if err != nil {
+				t.Fatalf("Generate: %v", err)
+			}
+			got, err := Decode(data)
+			if err != nil {
+				t.Fatalf("Decode: %v\n%s", err, data)
+			}
+			assertJob(t, got, tt.wantJob(c))
+			for _, w := range tt.wantText {
+				if !bytes.Contains(data, []byte(w)) {
+					t.Errorf("plist lacks %q:\n%s", w, data)
+				}
+			}
+		})
+	}
+}
+
+func assertJob(t *testing.T, got, want Job) {
+	t.Helper()
+	if !slices.Equal(got.ProgramArguments, want.ProgramArguments) {
+		t.Errorf("ProgramArguments:\n got %q\nwant %q", got.ProgramArguments, want.ProgramArguments)
+	}
+	if !maps.Equal(got.EnvironmentVariables, want.EnvironmentVariables) {
+		t.Errorf("EnvironmentVariables = %v, want %v", got.EnvironmentVariables, want.EnvironmentVariables)
+	}
+	if fmt.Sprint(got.SoftResourceLimits, got.HardResourceLimits) != fmt.Sprint(want.SoftResourceLimits, want.HardResourceLimits) {
+		t.Errorf("limits soft/hard = %v/%v, want %v/%v", got.SoftResourceLimits, got.HardResourceLimits,
+			want.SoftResourceLimits, want.HardResourceLimits)
+	}
+	got.ProgramArguments, want.ProgramArguments = nil, nil
+	got.EnvironmentVariables, want.EnvironmentVariables = nil, nil
+	got.SoftResourceLimits, want.SoftResourceLimits, got.HardResourceLimits, want.HardResourceLimits = nil, nil, nil, nil
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+		t.Errorf("job:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestNewJobRefusals(t *testing.T) {
+	tests := []struct {
+		name    string
+		config  func(Config) Config
+		wantErr string
+	}{
+		{name: "empty label", config: func(c Config) Config { c.Label = ""; return c }, wantErr: "label is empty"},
+		{name: "leading dot", config: func(c Config) Config { c.Label = ".hidden"; return c }, wantErr: "start with a dot"},
+		{name: "slash in label", config: func(c Config) Config { c.Label = "com/example"; return c }, wantErr: "not allowed"},
+		{name: "space in label", config: func(c Config) Config { c.Label = "my app"; return c }, wantErr: "not allowed"},
+		{name: "apple namespace", config: func(c Config) Config { c.Label = "com.apple.webui"; return c }, wantErr: "reserved"},
+		{name: "long label", config: func(c Config) Config { c.Label = strings.Repeat("a", 300); return c }, wantErr: "too long"},
+		{name: "relative program", config: func(c Config) Config { c.Program = "python3"; return c }, wantErr: "absolute path"},
+		{name: "empty program", config: func(c Config) Config { c.Program = ""; return c }, wantErr: "absolute path"},
+		{name: "relative hsup", config: func(c Config) Config { c.Hsup = "hsup"; return c }, wantErr: "hsup path"},
+		{name: "negative grace", config: func(c Config) Config { c.StopGrace = -1; return c }, wantErr: "stop grace"},
+		{name: "huge grace", config: func(c Config) Config { c.StopGrace = 48 * time.Hour; return c }, wantErr: "stop grace"},
+		{name: "hard below soft", config: func(c Config) Config { c.NoFileHard = 1024; return c }, wantErr: "below --nofile"},
+		{name: "limit too large", config: func(c Config) Config { c.NoFile = 1 << 40; return c }, wantErr: "does not fit"},
+		{name: "relative log dir", config: func(c Config) Config { c.LogDir = "logs"; return c }, wantErr: "log directory"},
+		{name: "no home, no log dir", config: func(c Config) Config { c.Home = ""; return c }, wantErr: "home directory"},
+		{name: "relative home", config: func(c Config) Config { c.Home = "ann"; c.LogDir = "/tmp"; return c }, wantErr: "home directory"},
+		{name: "relative working dir", config: func(c Config) Config { c.WorkingDirectory = "srv"; return c }, wantErr: "working directory"},
+		{name: "control character", config: func(c Config) Config { c.Args = []string{"a\x01"}; return c }, wantErr: "UTF-8"},
+		{name: "invalid UTF-8", config: func(c Config) Config { c.Args = []string{"\xff"}; return c }, wantErr: "UTF-8"},
+		{name: "tiny throttle", config: func(c Config) Config { c.ThrottleInterval = time.Millisecond; return c }, wantErr: "throttle"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewJob(tt.config(testConfig()))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("NewJob error = %v, want one containing %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+		})
+	}
+}
+
+func TestDecodeRejectsGarbage(t *testing.T) {
+	if _, err := Decode([]byte("<plist><dict><key>Label</key>")); err == nil {
+		t.Fatal("Decode accepted a truncated plist")
+	}
+}
+
+func TestPathAndCommands(t *testing.T) {
+	tests := []struct {
+		name      string
+		home      string
+		wantPath  string
+		wantCmds  []string
+		wantUnins []string
+	}{
+		{
+			name: "plain home", home: "/Users/ann",
+			wantPath: "/Users/ann/Library/LaunchAgents/com.example.webui.plist",
+			wantCmds: []string{
+				"launchctl bootstrap gui/501 /Users/ann/Library/LaunchAgents/com.example.webui.plist",
+				"launchctl kickstart -k gui/501/com.example.webui",
+				"launchctl print gui/501/com.example.webui",
+			},
+			wantUnins: []string{"launchctl bootout gui/501/com.example.webui"},
+		},
+		{
+			name: "home with a space", home: "/Users/Ann Lee",
+			wantPath: "/Users/Ann Lee/Library/LaunchAgents/com.example.webui.plist",
+			wantCmds: []string{
+				"launchctl bootstrap gui/501 '/Users/Ann Lee/Library/LaunchAgents/com.example.webui.plist'",
+				"launchctl kickstart -k gui/501/com.example.webui",
+				"launchctl print gui/501/com.example.webui",
+			},
+			wantUnins: []string{"launchctl bootout gui/501/com.example.webui"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Path("com.example.webui", tt.home)
+			if p != tt.wantPath {
+				t.Errorf("Path = %q, want %q", p, tt.wantPath)
+			}
+			if got := InstallCommands("com.example.webui", 501, p); !slices.Equal(got, tt.wantCmds) {
+				t.Errorf("InstallCommands = %q, want %q", got, tt.wantCmds)
+			}
+			if got := UninstallCommands("com.example.webui", 501); !slices.Equal(got, tt.wantUnins) {
+				t.Errorf("UninstallCommands = %q, want %q", got, tt.wantUnins)
+			}
+		})
+	}
+}
+
+func ExampleGenerate() {
+	data, _ := Generate(Config{
+		Label: "com.example.webui", Hsup: "/usr/local/bin/hsup", Program: "/usr/bin/python3",
+		Args: []string{"server.py"}, Home: "/Users/ann", StopGrace: 10 * time.Second, NoFile: 4096,
+	})
+	fmt.Print(string(data))
+	// Output:
+	// <?xml version="1.0" encoding="UTF-8"?>
+	// <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+	// <plist version="1.0">
+	// 	<dict>
+	// 		<key>EnvironmentVariables</key>
+	// 		<dict>
+	// 			<key>HOME</key>
+	// 			<string>/Users/ann</string>
+	// 		</dict>
+	// 		<key>ExitTimeOut</key>
+	// 		<integer>15</integer>
+	// 		<key>HardResourceLimits</key>
+	// 		<dict>
+	// 			<key>NumberOfFiles</key>
+	// 			<integer>4096</integer>
+	// 		</dict>
+	// 		<key>KeepAlive</key>
+	// 		<true/>
+	// 		<key>Label</key>
+	// 		<string>com.example.webui</string>
+	// 		<key>ProgramArguments</key>
+	// 		<array>
+	// 			<string>/usr/local/bin/hsup</string>
+	// 			<string>run</string>
+	// 			<string>--</string>
+	// 			<string>/usr/bin/python3</string>
+	// 			<string>server.py</string>
+	// 		</array>
+	// 		<key>RunAtLoad</key>
+	// 		<true/>
+	// 		<key>SoftResourceLimits</key>
+	// 		<dict>
+	// 			<key>NumberOfFiles</key>
+	// 			<integer>4096</integer>
+	// 		</dict>
+	// 		<key>StandardErrorPath</key>
+	// 		<string>/Users/ann/Library/Logs/com.example.webui/stderr.log</string>
+	// 		<key>StandardOutPath</key>
+	// 		<string>/Users/ann/Library/Logs/com.example.webui/stdout.log</string>
+	// 		<key>ThrottleInterval</key>
+	// 		<integer>10</integer>
+	// 	</dict>
+	// </plist>
+}

@@ -1,0 +1,124 @@
+package metrics
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/pprof"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Health is the JSON body of /healthz.
+type Health struct {
+	State             string `json:"state"`
+	PID               int    `json:"pid"`
+	Restarts          int    `json:"restarts"`
+	LastRestartReason string `json:"last_restart_reason"`
+	// HeartbeatAgeSeconds is null while no heartbeat has been seen for the
+	// current child (or heartbeat checking is off).
+	HeartbeatAgeSeconds *float64 `json:"heartbeat_age_seconds"`
+}
+
+// Liveness is the JSON body of /healthz?live=1.
+type Liveness struct {
+	Live  bool   `json:"live"`
+	Error string `json:"error,omitempty"`
+}
+
+// errNoLive is reported when Options.Live was not given: hsup cannot vouch
+// for its loop, so it says so rather than answering 200 blindly.
+var errNoLive = errors.New("no liveness check configured (Options.Live is nil)")
+
+// Handler returns the mux for the metrics listener: /metrics, /healthz and,
+// with Options.Pprof, /debug/pprof/. It never touches http.DefaultServeMux.
+func (m *Metrics) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", m.serveHealthz)
+	if m.opts.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
+}
+
+// Health returns what /healthz reports at now, and whether that is healthy
+// (the child is "running").
+func (m *Metrics) Health(now time.Time) (Health, bool) {
+	age, ok := m.heartbeatAgeAt(now)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h := Health{
+		State:             m.snap.state,
+		PID:               m.snap.pid,
+		Restarts:          m.snap.restarts,
+		LastRestartReason: m.snap.lastReason,
+	}
+	if ok {
+		h.HeartbeatAgeSeconds = &age
+	}
+	return h, h.State == "running"
+}
+
+func (m *Metrics) serveHealthz(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if isTrue(r.URL.Query().Get("live")) {
+		err := m.checkLive(r.Context())
+		writeJSON(w, statusFor(err == nil), liveness(err))
+		return
+	}
+	h, healthy := m.Health(m.opts.Now())
+	writeJSON(w, statusFor(healthy), h)
+}
+
+// checkLive calls Options.Live bounded by LiveTimeout.
+func (m *Metrics) checkLive(ctx context.Context) error {
+	if m.opts.Live == nil {
+		return errNoLive
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.opts.LiveTimeout)
+	defer cancel()
+	return m.opts.Live(ctx)
+}
+
+func liveness(err error) Liveness {
+	if err != nil {
+		return Liveness{Live: false, Error: err.Error()}
+	}
+	return Liveness{Live: true}
+}
+
+func statusFor(ok bool) int {
+	if ok {
+		return http.StatusOK
+	}
+	return http.StatusServiceUnavailable
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	// The status line is already out; an encoding error can only be a
+	// broken connection, which the client notices by itself.
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// isTrue accepts the spellings the WebUI accepts for its deep flag.
+func isTrue(s string) bool {
+	switch s {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}

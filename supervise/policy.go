@@ -1,0 +1,97 @@
+package supervise
+
+import (
+	"fmt"
+	"math"
+	"syscall"
+	"time"
+)
+
+// RestartPolicy decides what a child's end leads to.
+type RestartPolicy int
+
+// Restart policies, as in --restart.
+const (
+	RestartAlways RestartPolicy = iota
+	RestartOnFailure
+	RestartNever
+)
+
+// ParseRestartPolicy reads --restart.
+func ParseRestartPolicy(s string) (RestartPolicy, error) {
+	switch s {
+	case "always":
+		return RestartAlways, nil
+	case "on-failure":
+		return RestartOnFailure, nil
+	case "never":
+		return RestartNever, nil
+	}
+	return 0, fmt.Errorf("--restart=%q: use always, on-failure or never", s)
+}
+
+func (p RestartPolicy) String() string {
+	return [...]string{"always", "on-failure", "never"}[p]
+}
+
+// ReasonExit is the restart reason for a child that ended by itself; the
+// other reasons (health, deep, heartbeat, busy, startup, fd_pressure) come
+// from the monitors.
+const ReasonExit = "exit"
+
+// shouldRestart decides whether a child that ended with code, for reason,
+// comes back. A child hsup stopped because it was degraded counts as a
+// failure whatever its exit code.
+func shouldRestart(p RestartPolicy, reason string, code int) bool {
+	switch p {
+	case RestartAlways:
+		return true
+	case RestartOnFailure:
+		return reason != ReasonExit || code != 0
+	}
+	return false
+}
+
+// exitCode maps a wait status to a shell-style exit code: N for exit N,
+// 128+S for death by signal S.
+func exitCode(ws syscall.WaitStatus) int {
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus()
+	case ws.Signaled():
+		return 128 + int(ws.Signal())
+	}
+	return 128 + int(syscall.SIGKILL) // stopped/continued are not ends; be conservative
+}
+
+// BackoffPolicy is the restart delay policy: the ceiling starts at Min and doubles
+// per consecutive restart up to Max; the delay is drawn uniformly between
+// Min and the ceiling (full jitter above the minimum, so Min stays a true
+// minimum). A child that ran healthy for Reset starts over at Min.
+type BackoffPolicy struct {
+	Min, Max, Reset time.Duration
+}
+
+// Delay is the wait before restart number attempt (0-based) given a uniform
+// random u in [0, 1).
+func (b BackoffPolicy) Delay(attempt int, u float64) time.Duration {
+	ceiling := b.Max
+	if attempt < 62 {
+		if c := float64(b.Min) * math.Exp2(float64(attempt)); c < float64(b.Max) {
+			ceiling = time.Duration(c)
+		}
+	}
+	if ceiling < b.Min {
+		ceiling = b.Min
+	}
+	return b.Min + time.Duration(u*float64(ceiling-b.Min))
+}
+
+// NextAttempt returns the attempt number for the coming restart: a child
+// that stayed healthy for at least Reset resets the sequence.
+func (b BackoffPolicy) NextAttempt(attempt int, healthyFor time.Duration) int {
+	if healthyFor >= b.Reset {
+		return 0
+	}
+	return attempt
+}

@@ -1,0 +1,137 @@
+package supervise
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// Spec is what a child is started from.
+type Spec struct {
+	Path   string   // absolute or PATH-resolved program
+	Args   []string // argv, Args[0] included
+	Env    []string
+	Dir    string
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// process is one running child, as the loop sees it.
+type process interface {
+	// Pid is the child's process id (also its process group id).
+	Pid() int
+	// Signal sends sig to the child alone, or with group to its whole process group.
+	Signal(sig syscall.Signal, group bool) error
+	// Done delivers the child's exit code exactly once, when it has been reaped.
+	Done() <-chan int
+}
+
+// StartFunc starts a child. The real one is startOS; tests pass fakes.
+type StartFunc func(Spec) (process, error)
+
+var _ process = (*osProcess)(nil)
+
+type osProcess struct {
+	pid  int
+	done chan int
+}
+
+func (p *osProcess) Pid() int         { return p.pid }
+func (p *osProcess) Done() <-chan int { return p.done }
+
+func (p *osProcess) Signal(sig syscall.Signal, group bool) error {
+	target := p.pid
+	if group {
+		target = -p.pid
+	}
+	if err := syscall.Kill(target, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("signal %v to pid %d: %w", sig, target, err)
+	}
+	return nil
+}
+
+// outputDrain bounds how long the exit waits for the child's output pipes
+// after it died: a grandchild that escaped the group may hold them open.
+const outputDrain = time.Second
+
+// startOS starts the child as hsup's direct child in its own process group.
+// The goroutine that forks holds its OS thread for the child's whole life:
+// Linux's parent-death signal fires when the forking *thread* exits
+// (golang/go#27505), and the Go runtime may retire an unlocked thread.
+func startOS(spec Spec) (process, error) {
+	type started struct {
+		p   *osProcess
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		cmd := exec.Command(spec.Path)
+		cmd.Args, cmd.Env, cmd.Dir = spec.Args, spec.Env, spec.Dir
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, spec.Stdout, spec.Stderr
+		cmd.SysProcAttr = sysProcAttr()
+		cmd.WaitDelay = outputDrain
+		unlock := reaperHold()
+		err := cmd.Start()
+		if err != nil {
+			unlock()
+			ch <- started{err: fmt.Errorf("start %q: %w", spec.Path, err)}
+			return
+		}
+		p := &osProcess{pid: cmd.Process.Pid, done: make(chan int, 1)}
+		reaperOwn(p.pid)
+		unlock()
+		ch <- started{p: p}
+		err = cmd.Wait()
+		reaperDisown(p.pid)
+		p.done <- waitCode(cmd, err)
+	}()
+	s := <-ch
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.p, nil
+}
+
+// waitCode turns what cmd.Wait said into an exit code.
+func waitCode(cmd *exec.Cmd, err error) int {
+	if cmd.ProcessState != nil {
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+			return exitCode(ws)
+		}
+		return cmd.ProcessState.ExitCode()
+	}
+	if err != nil {
+		return 128 + int(syscall.SIGKILL)
+	}
+	return 0
+}
+
+// StartError is a child that could not be started; Code is the shell's
+// convention: 127 not found, 126 found but not executable.
+type StartError struct {
+	Code int
+	Err  error
+}
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// Resolve finds program the way a shell would and checks it can run, so
+// bad input fails before anything starts.
+func Resolve(program string) (string, error) {
+	path, err := exec.LookPath(program)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+			return "", &StartError{Code: 127, Err: fmt.Errorf("program %q not found: give an absolute path or put it on PATH", program)}
+		}
+		return "", &StartError{Code: 126, Err: fmt.Errorf("program %q cannot be executed (%w): check its permissions (chmod +x)", program, err)}
+	}
+	return path, nil
+}

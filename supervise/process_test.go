@@ -1,0 +1,176 @@
+package supervise
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+)
+
+type realRun struct {
+	sup    *Supervisor
+	events chan Event
+	code   chan int
+	cancel context.CancelFunc
+}
+
+func runReal(t *testing.T, spec Spec, mod func(*Config)) *realRun {
+	t.Helper()
+	r := &realRun{events: make(chan Event, 100), code: make(chan int, 1)}
+	cfg := Config{
+		Spec: spec, StopSignal: syscall.SIGTERM, StopGrace: 5 * time.Second,
+		Backoff: BackoffPolicy{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond, Reset: time.Minute},
+		Log:     zaptest.NewLogger(t), Observe: func(e Event) { r.events <- e },
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	r.sup = New(cfg)
+	go func() {
+		code, err := r.sup.Run(ctx)
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		r.code <- code
+	}()
+	t.Cleanup(func() {
+		cancel()
+		timer := time.NewTimer(2 * wait)
+		defer timer.Stop()
+		select {
+		case <-r.sup.quit:
+		case <-timer.C:
+			t.Error("supervisor did not stop")
+		}
+	})
+	return r
+}
+
+func fields(t *testing.T, lines <-chan string) []int {
+	t.Helper()
+	line := recv(t, lines, "child ready line")
+	var out []int
+	for _, f := range strings.Fields(line)[1:] {
+		var n int
+		if _, err := fmt.Sscan(f, &n); err != nil {
+			t.Fatalf("bad ready line %q", line)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func TestRealChildIsDirectChildInOwnGroup(t *testing.T) {
+	spec, lines := helperSpec(t, "sleep-until-signal")
+	runReal(t, spec, nil)
+	f := fields(t, lines)
+	pid, ppid, pgrp := f[0], f[1], f[2]
+	if ppid != os.Getpid() {
+		t.Fatalf("child's parent is %d, want the supervisor %d (no double-fork)", ppid, os.Getpid())
+	}
+	if pgrp != pid {
+		t.Fatalf("child's process group is %d, want its own %d", pgrp, pid)
+	}
+}
+
+func TestRealStopReachesStoppedChild(t *testing.T) {
+	spec, lines := helperSpec(t, "sleep-until-signal")
+	r := runReal(t, spec, nil)
+	pid := fields(t, lines)[0]
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	r.cancel()
+	if code := recv(t, r.code, "exit"); code != 42 {
+		t.Fatalf("Run returned %d, want the child's own 42 (it handled SIGTERM after SIGCONT)", code)
+	}
+}
+
+func TestRealGroupKilledAfterGrace(t *testing.T) {
+	spec, lines := helperSpec(t, "ignore-sigterm")
+	r := runReal(t, spec, func(c *Config) { c.StopGrace = 200 * time.Millisecond })
+	f := fields(t, lines)
+	r.cancel()
+	if code := recv(t, r.code, "exit"); code != 137 {
+		t.Fatalf("Run returned %d, want 137 (SIGKILL after grace)", code)
+	}
+	for _, pid := range f {
+		waitGone(t, pid)
+	}
+}
+
+// waitGone waits, bounded, until pid no longer runs (gone or a zombie
+// awaiting its new parent's wait).
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return
+		}
+		if s := string(b); strings.Contains(s[strings.LastIndexByte(s, ')'):], ") Z") {
+			return
+		}
+		runtimeYield()
+	}
+	t.Fatalf("pid %d still running after the stop", pid)
+}
+
+func TestRealKill9Restarts(t *testing.T) {
+	spec, lines := helperSpec(t, "sleep-until-signal")
+	r := runReal(t, spec, nil)
+	first := fields(t, lines)[0]
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	second := fields(t, lines)[0]
+	if second == first {
+		t.Fatal("no new child")
+	}
+	var backoff Event
+	for e := range r.events {
+		if e.State == Backoff {
+			backoff = e
+			break
+		}
+	}
+	if backoff.ExitCode != 137 || backoff.Reason != ReasonExit || backoff.Pid != first {
+		t.Fatalf("backoff event %+v, want pid %d exit 137 reason exit", backoff, first)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dir := t.TempDir()
+	noexec := dir + "/noexec"
+	if err := os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, program string
+		code          int
+	}{
+		{name: "missing", program: dir + "/missing", code: 127},
+		{name: "missing on PATH", program: "hsup-no-such-program", code: 127},
+		{name: "not executable", program: noexec, code: 126},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Resolve(tt.program)
+			se, ok := err.(*StartError)
+			if !ok || se.Code != tt.code {
+				t.Fatalf("Resolve(%q) = %v, want StartError code %d", tt.program, err, tt.code)
+			}
+		})
+	}
+	if p, err := Resolve("sh"); err != nil || !strings.HasPrefix(p, "/") {
+		t.Fatalf("Resolve(sh) = %q, %v", p, err)
+	}
+}

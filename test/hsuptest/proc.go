@@ -1,0 +1,195 @@
+package hsuptest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Line is one JSON log line of hsup (zap's production encoder).
+type Line map[string]any
+
+// Msg is the line's "msg".
+func (l Line) Msg() string { s, _ := l["msg"].(string); return s }
+
+// Str is a string field, "" when absent.
+func (l Line) Str(k string) string { s, _ := l[k].(string); return s }
+
+// Int is a numeric field, -1 when absent.
+func (l Line) Int(k string) int {
+	if f, ok := l[k].(float64); ok {
+		return int(f)
+	}
+	return -1
+}
+
+// Proc is a running hsup. Its stderr is parsed into Lines; stdout is kept.
+type Proc struct {
+	Cmd    *exec.Cmd
+	mu     sync.Mutex
+	lines  []Line
+	raw    bytes.Buffer // non-JSON stderr lines
+	stdout bytes.Buffer
+	notify chan struct{} // pulsed on each new line
+	done   chan struct{}
+	code   int
+}
+
+// Start runs hsup with args (and extra "K=V" env entries), with
+// --log-format=json appended to nothing: pass it yourself for run/demo.
+// The process is killed (SIGKILL) in t.Cleanup if still running.
+func Start(t testing.TB, args []string, env ...string) *Proc {
+	t.Helper()
+	cmd := exec.Command(Binary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	p := &Proc{Cmd: cmd, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = &lockedWriter{mu: &p.mu, w: &p.stdout}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go p.read(stderr)
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+func (p *Proc) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var l Line
+		p.mu.Lock()
+		if json.Unmarshal(sc.Bytes(), &l) == nil {
+			p.lines = append(p.lines, l)
+		} else {
+			p.raw.Write(sc.Bytes())
+			p.raw.WriteByte('\n')
+		}
+		p.mu.Unlock()
+		p.pulse()
+	}
+	err := p.Cmd.Wait()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		ws := ee.Sys().(syscall.WaitStatus)
+		p.code = ws.ExitStatus()
+		if ws.Signaled() {
+			p.code = 128 + int(ws.Signal())
+		}
+	default:
+		p.code = -1
+	}
+	close(p.done)
+	p.pulse()
+}
+
+func (p *Proc) pulse() {
+	select {
+	case p.notify <- struct{}{}:
+	default:
+	}
+}
+
+// Lines returns a copy of the log lines so far.
+func (p *Proc) Lines() []Line {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Line(nil), p.lines...)
+}
+
+// Stdout and RawStderr return what hsup wrote that was not a JSON log line.
+func (p *Proc) Stdout() string { p.mu.Lock(); defer p.mu.Unlock(); return p.stdout.String() }
+
+// RawStderr is stderr that did not parse as a JSON log line.
+func (p *Proc) RawStderr() string { p.mu.Lock(); defer p.mu.Unlock(); return p.raw.String() }
+
+// WaitLine waits, up to timeout, for the first line at index >= from for
+// which match is true, and returns it with its index. It fails the test on
+// timeout or when hsup exits first.
+func (p *Proc) WaitLine(t testing.TB, from int, timeout time.Duration, what string, match func(Line) bool) (Line, int) {
+	t.Helper()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		lines := p.Lines()
+		for i := from; i < len(lines); i++ {
+			if match(lines[i]) {
+				return lines[i], i
+			}
+		}
+		select {
+		case <-p.notify:
+		case <-p.done:
+			if len(p.Lines()) == len(lines) {
+				t.Fatalf("hsup exited (code %d) before %s; stderr:\n%s", p.code, what, p.dump())
+			}
+		case <-timer.C:
+			t.Fatalf("timed out after %v waiting for %s; log:\n%s", timeout, what, p.dump())
+		}
+	}
+}
+
+// State matches the supervisor's "child <state>" log line.
+func State(state string) func(Line) bool {
+	return func(l Line) bool { return l.Msg() == "child "+state }
+}
+
+// Wait waits, up to timeout, for hsup to exit and returns its exit code.
+func (p *Proc) Wait(t testing.TB, timeout time.Duration) int {
+	t.Helper()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-p.done:
+		return p.code
+	case <-timer.C:
+		t.Fatalf("hsup did not exit within %v; log:\n%s", timeout, p.dump())
+	}
+	return -1
+}
+
+// Signal sends sig to hsup itself (a process this test started).
+func (p *Proc) Signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	if err := p.Cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal hsup: %v", err)
+	}
+}
+
+func (p *Proc) dump() string {
+	var b bytes.Buffer
+	for _, l := range p.Lines() {
+		j, _ := json.Marshal(l)
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	b.WriteString(p.RawStderr())
+	return b.String()
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
