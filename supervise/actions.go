@@ -127,10 +127,9 @@ func (s *Supervisor) capture() {
 	pid, started, reason := s.child.proc.Pid(), s.child.started, s.reason
 	s.wg.Go(func() {
 		defer cancel()
+		// The Capturer logs its own outcome; this line is for debugging the loop.
 		dir, err := s.cfg.Capture.Capture(ctx, pid, reason, started)
-		if err != nil {
-			s.log.Warn("diagnostics capture incomplete", zap.Int("pid", pid), zap.String("dir", dir), zap.Error(err))
-		}
+		s.log.Debug("capture returned", zap.Int("pid", pid), zap.String("dir", dir), zap.Error(err))
 		select {
 		case s.captured <- pid:
 		case <-s.quit:

@@ -68,7 +68,7 @@ func New(cfg Config) *Supervisor {
 		cfg.Observe = func(Event) {}
 	}
 	return &Supervisor{
-		cfg: cfg, log: cfg.Log,
+		cfg: cfg, log: cfg.Log, state: Stopped, // the first start comes from nothing
 		verdicts: make(chan verdict),
 		captured: make(chan int),
 		pings:    make(chan chan struct{}),

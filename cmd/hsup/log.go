@@ -23,7 +23,8 @@ func newLogger(format, level string) (*zap.Logger, error) {
 	cfg := zap.NewProductionConfig()
 	cfg.Level = zap.NewAtomicLevelAt(lvl)
 	cfg.Encoding = format
-	cfg.Sampling = nil // one line per state change: never drop one
+	cfg.Sampling = nil           // one line per state change: never drop one
+	cfg.DisableStacktrace = true // an operator's error line, not a crash report
 	cfg.OutputPaths, cfg.ErrorOutputPaths = []string{"stderr"}, []string{"stderr"}
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	if format == "console" {

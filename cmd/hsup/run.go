@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -70,7 +71,7 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	}
 	limit := applyNofile(s.nofile, log)
 	w := wire(s, log, m, limit)
-	w.cfg.Spec = supervise.Spec{Path: path, Args: argv, Env: append(os.Environ(), "HSUP_SUPERVISED=1"),
+	w.cfg.Spec = supervise.Spec{Path: path, Args: argv, Env: childEnv(os.Environ()),
 		Stdout: teeWriter{os.Stdout, w.tail}, Stderr: teeWriter{os.Stderr, w.tail}}
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs, append(supervise.ShutdownSignals, supervise.ForwardSignals...)...)
@@ -133,6 +134,22 @@ func applyNofile(want uint64, log *zap.Logger) uint64 {
 		log.Info("child's RLIMIT_NOFILE set", zap.Uint64("soft", t.Soft), zap.Uint64("hard", t.Hard))
 	}
 	return t.Soft
+}
+
+// childEnv is hsup's environment plus HSUP_SUPERVISED=1, less the
+// sd_notify variables: those address hsup (NotifyAccess=main), and a child
+// that used them would speak for hsup or be rejected by systemd.
+func childEnv(environ []string) []string {
+	out := make([]string, 0, len(environ)+1)
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "HSUP_SUPERVISED":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "HSUP_SUPERVISED=1")
 }
 
 // teeWriter copies the child's output through to hsup's own and into the

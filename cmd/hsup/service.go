@@ -80,6 +80,14 @@ func launchdCommand() *cli.Command {
 				_, err = c.App.Writer.Write(data)
 				return err
 			}
+			logDir := c.String("log-dir")
+			if logDir == "" {
+				logDir = filepath.Join(home, "Library", "Logs", c.String("label"))
+			}
+			// launchd does not create the log directory; without it the job cannot start.
+			if err := os.MkdirAll(logDir, 0o755); err != nil {
+				return cli.Exit(fmt.Sprintf("hsup: create log directory %s: %v", logDir, err), 1)
+			}
 			path := launchd.Path(c.String("label"), home)
 			return install(c, path, data, launchd.InstallCommands(c.String("label"), os.Getuid(), path))
 		},

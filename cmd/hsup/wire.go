@@ -41,28 +41,40 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 		snapshot = func() any { return mon.Snapshot() }
 	}
 	starts := &childStarts{}
-	capt := diagnose.New(diagnose.Config{
-		Dir: diagDir(s.diagDir), Keep: s.diagKeep, Timeout: s.diagTimeout,
-		DumpSignal: s.dumpSignal, DumpWait: s.dumpWait, DumpURL: s.dumpURL,
-		Tail: w.tail, Health: snapshot, Log: log, OnBundle: m.Bundle,
-	})
-	if err := capt.Check(); err != nil {
-		log.Warn("diagnostics directory is not usable; restarts will proceed without bundles", zap.Error(err))
+	w.cfg.Capture, w.cfg.CaptureTimeout = capturer(s, log, m, w.tail, snapshot)
+	var captureFD func(ctx context.Context, pid int, reason string)
+	if w.cfg.Capture != nil {
+		captureFD = func(ctx context.Context, pid int, reason string) {
+			_, _ = w.cfg.Capture.Capture(ctx, pid, reason, starts.of(pid))
+		}
 	}
-	w.cfg.Capture = capt
-	w.cfg.CaptureTimeout = s.diagTimeout + s.dumpWait + 5*time.Second
 	warn := s.fdWarn
 	if warn == 0 {
 		warn = -1 // --fd-warn=0 is off; diagnose reads 0 as its default
 	}
 	w.cfg.Watchers = []supervise.Monitor{&diagnose.Pressure{
 		Warn: warn, Restart: s.fdRestart, Interval: fdInterval(s), Limit: nofile, Log: log, OnCount: m.FDs,
-		Capture: func(ctx context.Context, pid int, reason string) {
-			_, _ = capt.Capture(ctx, pid, reason, starts.of(pid))
-		},
+		Capture: captureFD,
 	}}
 	w.cfg.Observe = observer(m, w.notifier, starts)
 	return w
+}
+
+// capturer builds the diagnostics capturer. A directory that is unusable at
+// start-up is one warning and no capturer: restarts must not wait on, or
+// warn again about, bundles that cannot be written.
+func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any) (supervise.Capturer, time.Duration) {
+	capt := diagnose.New(diagnose.Config{
+		Dir: diagDir(s.diagDir), Keep: s.diagKeep, Timeout: s.diagTimeout,
+		DumpSignal: s.dumpSignal, DumpWait: s.dumpWait, DumpURL: s.dumpURL,
+		Tail: tail, Health: snapshot, Log: log, OnBundle: m.Bundle,
+	})
+	if err := capt.Check(); err != nil {
+		log.Warn("diagnostics directory is not usable: restarts proceed without bundles until hsup is "+
+			"restarted with a writable --diag-dir", zap.Error(err))
+		return nil, 0
+	}
+	return capt, s.diagTimeout + s.dumpWait + 5*time.Second
 }
 
 // fdInterval counts FDs once per health interval (5s when probing is off).
