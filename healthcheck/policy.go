@@ -203,10 +203,14 @@ func (p *Policy) observeDeep(o Outcome) Verdict {
 	if !p.started {
 		return Verdict{}
 	}
-	switch o.Result {
-	case OK:
+	switch {
+	case o.Result == OK:
 		p.deepFails = 0
-	case Busy:
+	case o.Result == Busy:
+	case p.cheapFails > 0 && unreachable(o.Result):
+		// The cheap probe is failing too: the app is unreachable (a wedged
+		// accept loop), which is the cheap probe's finding, not the deep
+		// checks'. Counting it here would race and blame "deep".
 	default:
 		p.deepFails++
 		if p.deepFails >= p.cfg.DeepFailures {
@@ -216,6 +220,9 @@ func (p *Policy) observeDeep(o Outcome) Verdict {
 	}
 	return Verdict{}
 }
+
+// unreachable is a result with no HTTP answer at all.
+func unreachable(r Result) bool { return r == Timeout || r == Refused || r == Reset }
 
 func describe(o Outcome) string {
 	s := string(o.Result)
