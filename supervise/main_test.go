@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -42,16 +43,22 @@ var helpers = map[string]func(args ...string){
 	// SIGTERM, prints both pids, and waits forever.
 	"ignore-sigterm": func(...string) {
 		signal.Ignore(syscall.SIGTERM)
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), "HSUP_TEST_CHILD=ignore-sigterm-leaf")
-		if err := cmd.Start(); err != nil {
-			os.Exit(3)
-		}
-		fmt.Printf("ready %d %d\n", os.Getpid(), cmd.Process.Pid)
+		fmt.Printf("ready %d %d\n", os.Getpid(), startLeaf())
 		select {}
+	},
+	// term-leaves-grandchild exits 0 on SIGTERM but leaves a grandchild
+	// in its group that ignores SIGTERM (ready only once it does).
+	"term-leaves-grandchild": func(...string) {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGTERM)
+		leaf := startLeaf()
+		fmt.Printf("ready %d %d\n", os.Getpid(), leaf)
+		<-ch
+		os.Exit(0)
 	},
 	"ignore-sigterm-leaf": func(...string) {
 		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("leaf-ready")
 		select {}
 	},
 }
@@ -68,4 +75,23 @@ func helperSpec(t *testing.T, name string, args ...string) (Spec, <-chan string)
 		Stdout: lines,
 		Stderr: os.Stderr,
 	}, lines.ch
+}
+
+// startLeaf starts ignore-sigterm-leaf in the caller's process group and
+// returns its pid once it ignores SIGTERM.
+func startLeaf() int {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "HSUP_TEST_CHILD=ignore-sigterm-leaf")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		os.Exit(3)
+	}
+	if err := cmd.Start(); err != nil {
+		os.Exit(3)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "leaf-ready\n" {
+		os.Exit(4)
+	}
+	return cmd.Process.Pid
 }

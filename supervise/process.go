@@ -88,7 +88,7 @@ func startOS(spec Spec) (process, error) {
 		reaperOwn(p.pid)
 		unlock()
 		ch <- started{p: p}
-		err = cmd.Wait()
+		err = waitAndClean(cmd)
 		reaperDisown(p.pid)
 		p.done <- waitCode(cmd, err)
 	}()

@@ -106,6 +106,18 @@ func TestRealGroupKilledAfterGrace(t *testing.T) {
 	}
 }
 
+func TestRealGroupKilledWhenChildExitsFirst(t *testing.T) {
+	spec, lines := helperSpec(t, "term-leaves-grandchild")
+	spec.Env = append(spec.Env, "GORACE=atexit_sleep_ms=0") // exit at once, well inside the grace
+	r := runReal(t, spec, func(c *Config) { c.StopGrace = time.Minute })
+	f := fields(t, lines)
+	r.cancel()
+	if code := recv(t, r.code, "exit"); code != 0 {
+		t.Fatalf("Run returned %d, want the child's own 0", code)
+	}
+	waitGone(t, f[1]) // the grandchild ignored SIGTERM; the group kill got it
+}
+
 // waitGone waits, bounded, until pid no longer runs (gone or a zombie
 // awaiting its new parent's wait).
 func waitGone(t *testing.T, pid int) {
