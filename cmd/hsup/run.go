@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,11 @@ func runCommand() *cli.Command {
 // bind the metrics listener, set the child's FD limit, wire the monitors,
 // supervise until told to stop, exit with the child's status.
 func superviseProgram(c *cli.Context, s settings, argv []string) error {
+	// hsup waits on I/O from one loop; a single P spares the scheduler's
+	// spinning threads (about a third of its idle CPU). GOMAXPROCS overrides.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	log, err := newLogger(s.logFormat, s.logLevel)
 	if err != nil {
 		return usageError("--log-level: %v", err)
