@@ -43,12 +43,17 @@ type Proc struct {
 	code   int
 }
 
-// Start runs hsup with args (and extra "K=V" env entries), with
-// --log-format=json appended to nothing: pass it yourself for run/demo.
-// The process is killed (SIGKILL) in t.Cleanup if still running.
+// Start runs hsup with args (and extra "K=V" env entries); pass
+// --log-format=json yourself for run/demo. The process is killed (SIGKILL)
+// in t.Cleanup if still running.
 func Start(t testing.TB, args []string, env ...string) *Proc {
 	t.Helper()
-	cmd := exec.Command(Binary(t), args...)
+	return startCmd(t, exec.Command(Binary(t), args...), env)
+}
+
+// startCmd starts cmd with env added, parsing its stderr into Lines.
+func startCmd(t testing.TB, cmd *exec.Cmd, env []string) *Proc {
+	t.Helper()
 	cmd.Env = append(os.Environ(), env...)
 	p := &Proc{Cmd: cmd, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	stderr, err := cmd.StderrPipe()

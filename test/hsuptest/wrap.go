@@ -1,7 +1,6 @@
 package hsuptest
 
 import (
-	"os"
 	"os/exec"
 	"testing"
 )
@@ -17,21 +16,5 @@ func StartWrapped(t testing.TB, wrapper, args []string, env ...string) *Proc {
 		t.Fatal("StartWrapped: empty wrapper")
 	}
 	argv := append(append(append([]string(nil), wrapper[1:]...), Binary(t)), args...)
-	cmd := exec.Command(wrapper[0], argv...)
-	cmd.Env = append(os.Environ(), env...)
-	p := &Proc{Cmd: cmd, notify: make(chan struct{}, 1), done: make(chan struct{})}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = &lockedWriter{mu: &p.mu, w: &p.stdout}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go p.read(stderr)
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-	})
-	return p
+	return startCmd(t, exec.Command(wrapper[0], argv...), env)
 }
