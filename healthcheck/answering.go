@@ -24,14 +24,18 @@ func (m *Monitor) Answering(ctx context.Context) (bool, string) {
 		return false, "health probing is disabled (no health URL)"
 	}
 	o := Probe(ctx, m.cfg.URL, answeringTimeout, "")
-	answered := o.Status != 0
 	what := fmt.Sprintf("%s: %s", m.cfg.URL, describe(o))
+	// lsof costs tens of milliseconds: run it only when there is a holder
+	// to name, never on the restart path of a free port.
+	if o.Status == 0 {
+		return false, what
+	}
 	u, err := url.Parse(m.cfg.URL)
 	if err != nil {
-		return answered, what
+		return true, what
 	}
 	p := port(u)
-	return answered, fmt.Sprintf("%s; port %s %s", what, p, listeners(ctx, p))
+	return true, fmt.Sprintf("%s; port %s %s", what, p, listeners(ctx, p))
 }
 
 // listeners names the processes listening on TCP port p, via lsof, bounded
