@@ -13,7 +13,7 @@ import (
 // Child states, as reported by the supervisor. The label set of
 // hsup_child_state is pre-initialised with these; other values are accepted
 // and get a series of their own.
-var States = []string{"starting", "running", "degraded", "capturing", "stopping", "backoff", "stopped"}
+var States = []string{"starting", "running", "capturing", "stopping", "backoff", "stopped"}
 
 // Restart reasons, pre-initialised to 0 in hsup_child_restarts_total so that
 // rate() and alerts work before the first restart.
@@ -173,7 +173,7 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // childUp reports whether a child process exists in the given state.
 func childUp(state string) bool {
 	switch state {
-	case "starting", "running", "degraded", "capturing", "stopping":
+	case "starting", "running", "capturing", "stopping":
 		return true
 	}
 	return false

@@ -43,7 +43,6 @@ hsup_child_restarts_total{reason="startup"} 0
 # TYPE hsup_child_state gauge
 hsup_child_state{state="backoff"} 0
 hsup_child_state{state="capturing"} 0
-hsup_child_state{state="degraded"} 0
 hsup_child_state{state="running"} 0
 hsup_child_state{state="starting"} 0
 hsup_child_state{state="stopped"} 1
@@ -81,7 +80,6 @@ hsup_child_start_time_seconds 1.7000000005e+09
 # TYPE hsup_child_state gauge
 hsup_child_state{state="backoff"} 0
 hsup_child_state{state="capturing"} 0
-hsup_child_state{state="degraded"} 0
 hsup_child_state{state="running"} 1
 hsup_child_state{state="starting"} 0
 hsup_child_state{state="stopped"} 0
@@ -129,7 +127,6 @@ hsup_child_up 0
 # TYPE hsup_child_state gauge
 hsup_child_state{state="backoff"} 0
 hsup_child_state{state="capturing"} 0
-hsup_child_state{state="degraded"} 0
 hsup_child_state{state="paused"} 0
 hsup_child_state{state="running"} 0
 hsup_child_state{state="starting"} 1
