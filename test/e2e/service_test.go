@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hsup/hsup/launchd"
+	"github.com/hsup/hsup/systemd"
+	"github.com/hsup/hsup/test/hsuptest"
+)
+
+// The generators are tested in their packages; these tests cover the CLI
+// around them: run flags re-rendered as given, absolute paths, refusals.
+
+func TestSystemdUnitCommand(t *testing.T) {
+	t.Parallel()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-c", `echo "a b" 100% $HOME`}
+	p := hsuptest.Start(t, append([]string{"systemd", "unit", "--user", "--name", "webui",
+		"--health-interval=2s", "--nofile=8192", "--", "sh"}, args...))
+	if code := p.Wait(t, exitWait); code != 0 {
+		t.Fatalf("exit %d: %s", code, p.RawStderr())
+	}
+	unit := p.Stdout()
+	var exec_ string
+	for _, line := range strings.Split(unit, "\n") {
+		if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			exec_ = v
+		}
+	}
+	argv, err := systemd.SplitCommandLine(exec_)
+	if err != nil {
+		t.Fatalf("ExecStart %q: %v", exec_, err)
+	}
+	// systemd undoes %% and $$ when it runs the line; SplitCommandLine
+	// undoes the quoting only.
+	for i := range argv {
+		argv[i] = strings.NewReplacer("%%", "%", "$$", "$").Replace(argv[i])
+	}
+	want := append([]string{hsuptest.Binary(t), "run", "--nofile=8192", "--health-interval=2s", "--", sh}, args...)
+	if !reflect.DeepEqual(argv, want) {
+		t.Fatalf("ExecStart argv\n got %q\nwant %q", argv, want)
+	}
+	for _, line := range []string{"Type=notify", "LimitNOFILE=8192", "WantedBy=default.target"} {
+		if !strings.Contains(unit, "\n"+line+"\n") {
+			t.Errorf("unit lacks %q:\n%s", line, unit)
+		}
+	}
+}
+
+func TestLaunchdPlistCommand(t *testing.T) {
+	t.Parallel()
+	logs := t.TempDir()
+	p := hsuptest.Start(t, []string{"launchd", "plist", "--label", "ai.hermes.webui", "--log-dir", logs,
+		"--stop-grace=20s", "--", "/bin/sh", "-c", "exec server --foreground"})
+	if code := p.Wait(t, exitWait); code != 0 {
+		t.Fatalf("exit %d: %s", code, p.RawStderr())
+	}
+	job, err := launchd.Decode([]byte(p.Stdout()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{hsuptest.Binary(t), "run", "--stop-grace=20s", "--", "/bin/sh", "-c", "exec server --foreground"}
+	if !reflect.DeepEqual(job.ProgramArguments, want) {
+		t.Fatalf("ProgramArguments\n got %q\nwant %q", job.ProgramArguments, want)
+	}
+	if job.ExitTimeOut <= 20 || job.StandardErrorPath != filepath.Join(logs, "stderr.log") {
+		t.Fatalf("ExitTimeOut %d (want > the 20s grace), stderr path %q", job.ExitTimeOut, job.StandardErrorPath)
+	}
+}
+
+func TestServiceRefusals(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		says string
+	}{
+		{name: "relative program", args: []string{"systemd", "unit", "--", "./server.py"}, says: "relative"},
+		{name: "missing program", args: []string{"systemd", "unit", "--", "/no/such/program"}, says: "not found"},
+		{name: "bad label", args: []string{"launchd", "plist", "--label", "bad label!", "--", "/bin/sh"}, says: "label"},
+		{name: "bad flag value", args: []string{"launchd", "plist", "--label", "x", "--restart=sometimes", "--", "/bin/sh"}, says: "--restart"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := hsuptest.Start(t, c.args)
+			if code := p.Wait(t, exitWait); code != 2 {
+				t.Fatalf("exit %d, want 2", code)
+			}
+			lines := strings.Split(strings.TrimSpace(p.RawStderr()), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], c.says) || p.Stdout() != "" {
+				t.Fatalf("stderr %q (want one line saying %q), stdout %q", p.RawStderr(), c.says, p.Stdout())
+			}
+		})
+	}
+}
+
+func TestDoctorExitCodes(t *testing.T) {
+	t.Parallel()
+	// Whatever runs the tests (a systemd unit, a container) must not
+	// change doctor's verdict, nor must a low hard FD limit.
+	env := []string{"INVOCATION_ID=", "NOTIFY_SOCKET=", "XPC_SERVICE_NAME=", "KUBERNETES_SERVICE_HOST="}
+	p := hsuptest.Start(t, []string{"doctor", "--metrics-addr=", "--nofile=64"}, env...)
+	if code := p.Wait(t, exitWait); code != 0 {
+		t.Fatalf("defaults: exit %d, want 0:\n%s", code, p.Stdout())
+	}
+	if !strings.Contains(p.Stdout(), "17s") {
+		t.Errorf("defaults: no 17s cheap budget in:\n%s", p.Stdout())
+	}
+	p = hsuptest.Start(t, []string{"doctor", "--metrics-addr=", "--nofile=64", "--deep-interval=5s", "--deep-timeout=2s"}, env...)
+	if code := p.Wait(t, exitWait); code != 1 {
+		t.Fatalf("a deep probe every 5s: exit %d, want 1 (warning):\n%s", code, p.Stdout())
+	}
+}
