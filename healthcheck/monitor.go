@@ -120,11 +120,18 @@ type probeResult struct {
 	outcome Outcome
 }
 
+// StartupProbeInterval paces cheap probes until the first ok one (when
+// shorter than the interval): a started child is marked running, and
+// systemd told READY, as soon as it serves, not up to an interval later.
+// Failures do not count before the first ok, so no budget changes.
+const StartupProbeInterval = 500 * time.Millisecond
+
 // probeLoop runs one kind of probe, one at a time, first after delay and
 // then every interval (start to start; a slow probe delays only its own
 // kind). It stops when ctx is done.
 func (m *Monitor) probeLoop(ctx context.Context, kind Kind, url string, delay, interval, timeout time.Duration,
 	field string, out chan<- probeResult) {
+	starting := kind == Cheap
 	for {
 		if !m.wait(ctx, delay) {
 			return
@@ -140,7 +147,12 @@ func (m *Monitor) probeLoop(ctx context.Context, kind Kind, url string, delay, i
 		case <-ctx.Done():
 			return
 		}
-		delay = max(interval-m.clock.Now().Sub(start), 0)
+		starting = starting && o.Result != OK
+		next := interval
+		if starting {
+			next = min(interval, StartupProbeInterval)
+		}
+		delay = max(next-m.clock.Now().Sub(start), 0)
 	}
 }
 

@@ -345,3 +345,19 @@ func TestSnapshotIsACopy(t *testing.T) {
 		t.Error("Snapshot() shares its Outcome with the Monitor")
 	}
 }
+
+// TestWatchStartupProbesFaster: until the first ok probe the cheap probe
+// runs every StartupProbeInterval, so a child that starts serving is marked
+// healthy at once, not a whole --health-interval later.
+func TestWatchStartupProbesFaster(t *testing.T) {
+	app := newFakeApp(t, appDegraded)
+	cfg := app.config()
+	cfg.Interval, cfg.HeartbeatStale, cfg.StartupGrace = time.Hour, 2*time.Hour, 2*time.Hour
+	cfg.DeepURL = ""
+	w := startWatch(t, cfg, zap.NewNop())
+	w.waitProbes(t, Cheap, 1)
+	app.set(appOK)
+	w.wantReport(t, reportCall{healthy: true}) // bounded by waitLimit, far below the hour
+	w.cancel()
+	w.wantReturn(t)
+}
