@@ -18,9 +18,9 @@ func checkCommand() *cli.Command {
 		Description: "One GET on a fresh connection. Exit 0 ok, 1 degraded or busy, 3 no answer (timeout, refused,\n" +
 			"reset, error), 2 bad input.",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "deep", Usage: "add deep=1 to the URL's query (the deep probe)"},
-			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "bound on connect, headers and body"},
-			&cli.StringFlag{Name: "heartbeat-field", Value: "accept_loop.requests_total", Usage: "dotted JSON path reported when present"},
+			&cli.BoolFlag{Name: "deep", EnvVars: env("check-deep"), Usage: "add deep=1 to the URL's query (the deep probe)"},
+			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, EnvVars: env("check-timeout"), Usage: "bound on connect, headers and body"},
+			&cli.StringFlag{Name: "heartbeat-field", Value: "accept_loop.requests_total", EnvVars: env("heartbeat-field"), Usage: "dotted JSON path reported when present"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {

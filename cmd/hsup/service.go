@@ -17,9 +17,9 @@ import (
 
 func systemdCommand() *cli.Command {
 	flags := append([]cli.Flag{
-		&cli.StringFlag{Name: "name", Usage: "unit name without .service (default: PROGRAM's base name)"},
-		&cli.BoolFlag{Name: "user", Usage: "a user unit (systemctl --user) instead of a system unit"},
-		&cli.BoolFlag{Name: "install", Usage: "write the unit file and print the systemctl commands to run"},
+		&cli.StringFlag{Name: "name", EnvVars: env("unit-name"), Usage: "unit name without .service (default: PROGRAM's base name)"},
+		&cli.BoolFlag{Name: "user", EnvVars: env("unit-user"), Usage: "a user unit (systemctl --user) instead of a system unit"},
+		&cli.BoolFlag{Name: "install", EnvVars: env("install"), Usage: "write the unit file and print the systemctl commands to run"},
 	}, runFlags()...)
 	unit := &cli.Command{
 		Name:      "unit",
@@ -54,9 +54,9 @@ func systemdCommand() *cli.Command {
 
 func launchdCommand() *cli.Command {
 	flags := append([]cli.Flag{
-		&cli.StringFlag{Name: "label", Required: true, Usage: "job label, reverse-DNS style (ai.hermes.webui)"},
-		&cli.StringFlag{Name: "log-dir", Usage: "directory of the job's stdout/stderr files (default ~/Library/Logs/LABEL)"},
-		&cli.BoolFlag{Name: "install", Usage: "write ~/Library/LaunchAgents/LABEL.plist and print the launchctl commands"},
+		&cli.StringFlag{Name: "label", Required: true, EnvVars: env("launchd-label"), Usage: "job label, reverse-DNS style (ai.hermes.webui)"},
+		&cli.StringFlag{Name: "log-dir", EnvVars: env("launchd-log-dir"), Usage: "directory of the job's stdout/stderr files (default ~/Library/Logs/LABEL)"},
+		&cli.BoolFlag{Name: "install", EnvVars: env("install"), Usage: "write ~/Library/LaunchAgents/LABEL.plist and print the launchctl commands"},
 	}, runFlags()...)
 	plist := &cli.Command{
 		Name:      "plist",
