@@ -5,12 +5,31 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..."; when
+// it is not, buildVersion reads the commit Go embedded in the binary.
 var version = "dev"
+
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if version != "dev" || !ok {
+		return version
+	}
+	v := version
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 12:
+			v += " " + s.Value[:12]
+		case s.Key == "vcs.modified" && s.Value == "true":
+			v += "+dirty"
+		}
+	}
+	return v + " " + info.GoVersion
+}
 
 func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
@@ -38,7 +57,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:    "hsup",
 		Usage:   "run a program in the foreground and restart it when it exits or stops serving",
-		Version: version,
+		Version: buildVersion(),
 		Writer:  stdout, ErrWriter: stderr,
 		// Errors are printed once, by run, with their exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -78,7 +97,7 @@ func versionCommand() *cli.Command {
 		Name:  "version",
 		Usage: "print hsup's version",
 		Action: func(c *cli.Context) error {
-			_, err := fmt.Fprintf(c.App.Writer, "hsup %s\n", version)
+			_, err := fmt.Fprintf(c.App.Writer, "hsup %s\n", buildVersion())
 			return err
 		},
 	}
