@@ -48,11 +48,7 @@ func runCommand() *cli.Command {
 // bind the metrics listener, set the child's FD limit, wire the monitors,
 // supervise until told to stop, exit with the child's status.
 func superviseProgram(c *cli.Context, s settings, argv []string) error {
-	// hsup waits on I/O from one loop; a single P spares the scheduler's
-	// spinning threads (about a third of its idle CPU). GOMAXPROCS overrides.
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
-	}
+	oneP()
 	log, err := newLogger(s.logFormat, s.logLevel)
 	if err != nil {
 		return usageError("--log-level: %v", err)
@@ -98,6 +94,14 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 		return cli.Exit("", code)
 	}
 	return nil
+}
+
+// oneP: hsup waits on I/O from one loop; a single P spares the scheduler's
+// spinning threads (about a third of its idle CPU). GOMAXPROCS overrides.
+func oneP() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 }
 
 // runGroup runs the supervisor with its companions (metrics server, systemd

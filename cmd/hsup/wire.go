@@ -41,11 +41,12 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 		snapshot = func() any { return mon.Snapshot() }
 	}
 	starts := &childStarts{}
-	w.cfg.Capture, w.cfg.CaptureTimeout = capturer(s, log, m, w.tail, snapshot)
-	var captureFD func(ctx context.Context, pid int, reason string)
-	if w.cfg.Capture != nil {
+	capt, captureTimeout := capturer(s, log, m, w.tail, snapshot)
+	var captureFD func(ctx context.Context, pid int, reason string) // nil: no bundles
+	if capt != nil {
+		w.cfg.Capture, w.cfg.CaptureTimeout = capt, captureTimeout
 		captureFD = func(ctx context.Context, pid int, reason string) {
-			_, _ = w.cfg.Capture.Capture(ctx, pid, reason, starts.of(pid))
+			_, _ = capt.Capture(ctx, pid, reason, starts.of(pid))
 		}
 	}
 	warn := s.fdWarn
@@ -63,7 +64,7 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 // capturer builds the diagnostics capturer. A directory that is unusable at
 // start-up is one warning and no capturer: restarts must not wait on, or
 // warn again about, bundles that cannot be written.
-func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any) (supervise.Capturer, time.Duration) {
+func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any) (*diagnose.Capturer, time.Duration) {
 	capt := diagnose.New(diagnose.Config{
 		Dir: diagDir(s.diagDir), Keep: s.diagKeep, Timeout: s.diagTimeout,
 		DumpSignal: s.dumpSignal, DumpWait: s.dumpWait, DumpURL: s.dumpURL,
