@@ -1,3 +1,5 @@
+//go:build unix
+
 package demoapp
 
 import (
@@ -5,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/hsup/hsup/test/reexec"
 )
 
 func init() {
-	childHelpers["serve"] = serveHelper
+	reexec.Register("serve", serveHelper)
 }
 
 // serveHelper runs the app on 127.0.0.1:0 with state in args[0] and exits

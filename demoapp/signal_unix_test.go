@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hsup/hsup/test/reexec"
 )
 
 // child is the demo app running in a re-executed test binary.
@@ -26,8 +28,7 @@ type child struct {
 
 func startChild(t *testing.T) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", t.TempDir())
-	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd := reexec.Command(t, "serve", t.TempDir())
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,16 @@ type Config struct {
 	OnBundle func(result string, d time.Duration) // may be nil; result "ok", "partial" or "failed"
 }
 
+// Bundle results, as OnBundle and the log report them.
+const (
+	BundleOK      = "ok"      // every collector succeeded
+	BundlePartial = "partial" // written, with some collectors failed
+	BundleFailed  = "failed"  // no usable bundle
+)
+
+// BundleResults lists the bundle results, for label sets (metrics).
+func BundleResults() []string { return []string{BundleOK, BundlePartial, BundleFailed} }
+
 // Capturer writes diagnostics bundles. It is safe for concurrent use, but
 // the supervisor captures one bundle at a time.
 type Capturer struct {
@@ -95,7 +105,7 @@ func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childSta
 	b, err := openBundle(c.cfg.Dir, name(now, pid, reason))
 	if err != nil {
 		err = fmt.Errorf("capture diagnostics for pid %d: %w", pid, err)
-		c.report("", reason, pid, "failed", began, nil, err)
+		c.report("", reason, pid, BundleFailed, began, nil, err)
 		return "", err
 	}
 	defer b.close()
@@ -114,7 +124,7 @@ func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childSta
 	sum := r.summary(now, reason, childStart, health, results)
 	status, errs := outcome(results)
 	if err := b.write("summary.json", sum); err != nil {
-		status, errs = "failed", append(errs, err)
+		status, errs = BundleFailed, append(errs, err)
 	}
 	if removed, err := prune(c.cfg.Dir, c.cfg.Keep, filepath.Base(b.path)); err != nil {
 		errs = append(errs, err)
@@ -163,9 +173,9 @@ func outcome(results map[string]Result) (string, []error) {
 		errs = append(errs, fmt.Errorf("%s: %s", n, results[n].Error))
 	}
 	if len(errs) > 0 {
-		return "partial", errs
+		return BundlePartial, errs
 	}
-	return "ok", nil
+	return BundleOK, nil
 }
 
 func failedNames(results map[string]Result) []string {

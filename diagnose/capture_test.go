@@ -25,7 +25,7 @@ import (
 
 func init() {
 	// hold DIR N: open N handles on DIR/state.db, then wait.
-	helpers["hold"] = func(args ...string) {
+	register("hold", func(args ...string) {
 		n, _ := strconv.Atoi(args[1])
 		var files []*os.File
 		for range n {
@@ -39,9 +39,9 @@ func init() {
 		fmt.Println("ready")
 		waitStdinEOF()
 		_ = files
-	}
+	})
 	// dump-on-usr1: print "dumped" on SIGUSR1, like Python's faulthandler.
-	helpers["dump-on-usr1"] = func(...string) {
+	register("dump-on-usr1", func(...string) {
 		ch := make(chan os.Signal, 1)
 		signal.Notify(ch, syscall.SIGUSR1)
 		go func() {
@@ -51,9 +51,9 @@ func init() {
 		}()
 		fmt.Println("ready")
 		waitStdinEOF()
-	}
+	})
 	// serve-pprof: a Go child with net/http/pprof on 127.0.0.1:0.
-	helpers["serve-pprof"] = func(...string) {
+	register("serve-pprof", func(...string) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -64,7 +64,7 @@ func init() {
 		go func() { _ = http.Serve(ln, mux) }()
 		fmt.Println("addr " + ln.Addr().String())
 		waitStdinEOF()
-	}
+	})
 }
 
 // bundleSpy records OnBundle calls.

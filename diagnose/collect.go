@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/hsup/hsup/reaper"
 )
 
 const (
@@ -96,7 +98,10 @@ func runCmd(ctx context.Context, path string, args ...string) ([]byte, error) {
 	stdout := &capped{limit: maxOutput}
 	stderr := &capped{limit: 4 << 10}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	err := cmd.Run()
+	err := reaper.Start(cmd)
+	if err == nil {
+		err = reaper.Wait(cmd)
+	}
 	if ctx.Err() != nil {
 		return stdout.Bytes(), fmt.Errorf("%s killed at its deadline: %w", path, ctx.Err())
 	}

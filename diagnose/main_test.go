@@ -11,26 +11,21 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hsup/hsup/test/reexec"
 )
 
-// childEnv marks a re-executed test binary that should act as a child.
-const childEnv = "HSUP_DIAGNOSE_TEST_CHILD"
-
-// helpers are the children tests start: the test binary re-executed with
-// childEnv set and the helper's name as the first argument (as in Go's
-// os/exec tests). Each registers itself from the file that uses it.
-var helpers = map[string]func(args ...string){}
-
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "" {
-		os.Exit(m.Run())
-	}
-	if len(os.Args) < 2 || helpers[os.Args[1]] == nil {
-		fmt.Fprintf(os.Stderr, "unknown test helper %q\n", os.Args[1:])
-		os.Exit(2)
-	}
-	helpers[os.Args[1]](os.Args[2:]...)
-	os.Exit(0)
+	reexec.Main(m)
+}
+
+// register makes helper available to startChild under name; the child
+// exits 0 when helper returns.
+func register(name string, helper func(args ...string)) {
+	reexec.Register(name, func(args ...string) int {
+		helper(args...)
+		return 0
+	})
 }
 
 // waitStdinEOF blocks a helper until the test closes its stdin (or dies).
@@ -49,8 +44,7 @@ type child struct {
 // nil. It is stopped and reaped in t.Cleanup.
 func startChild(t *testing.T, tee io.Writer, helper string, args ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{helper}, args...)...)
-	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd := reexec.Command(t, helper, args...)
 	c := &child{cmd: cmd, lines: make(chan string, 64)}
 	lw := &lineWriter{ch: c.lines}
 	cmd.Stdout = lw

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -19,60 +20,69 @@ const (
 const PressureReason = "fd_pressure"
 
 // Pressure watches a child's open descriptors against its RLIMIT_NOFILE.
-// Crossing Warn logs one warning and captures one bundle, once per
-// crossing: it re-arms when the count drops back below Warn. Crossing
-// Restart reports the child degraded, and the supervisor captures and
-// restarts.
+// Crossing Warn asks for one bundle (the supervisor captures it without a
+// restart), once per crossing: it re-arms when the count drops back below
+// Warn. Crossing Restart reports the child degraded; the supervisor
+// captures and restarts. Pressure decides nothing else and captures
+// nothing itself: the supervisor's loop owns every capture.
 type Pressure struct {
 	Warn     float64       // fraction of the limit; 0 = DefaultWarn, < 0 = no warnings
 	Restart  float64       // fraction of the limit; 0 = off
 	Interval time.Duration // between counts; 0 = DefaultInterval
 	Limit    uint64        // used when the child's own limit cannot be read (macOS); 0 = none
+	Log      *zap.Logger   // may be nil
 
-	Capture func(ctx context.Context, pid int, reason string) // may be nil
-	OnCount func(open int, limit uint64)                      // may be nil; every successful count, for metrics
-	Log     *zap.Logger                                       // may be nil
+	// count is the measurement seam: nil counts with package fdlimit.
+	count func(pid int) (open int, limit uint64, err error)
 }
 
-// pressureAction is what one count leads to.
-type pressureAction int
+// Action is what one count leads to.
+type Action int
 
+// Actions of a Reading.
 const (
-	pressureNone pressureAction = iota
-	pressureWarn
-	pressureRestart
+	ActNone    Action = iota
+	ActWarn           // a warning bundle, the child keeps running
+	ActRestart        // degraded: capture, then restart
 )
 
-func (a pressureAction) String() string {
+func (a Action) String() string {
 	return [...]string{"none", "warn", "restart"}[a]
+}
+
+// Reading is one successful count and what it leads to.
+type Reading struct {
+	Open   int
+	Limit  uint64 // the soft limit judged against (the child's own, or Pressure.Limit)
+	Action Action
+	Detail string // one sentence for ActWarn and ActRestart
 }
 
 // decide is the pure policy: given the open count, the limit (0 = unknown),
 // whether a warning is armed and the thresholds, what to do and whether a
 // warning is armed afterwards. Restart wins over warn in the same step.
-func decide(open int, limit uint64, armed bool, warn, restart float64) (pressureAction, bool) {
+func decide(open int, limit uint64, armed bool, warn, restart float64) (Action, bool) {
 	if limit == 0 || open < 0 {
-		return pressureNone, armed
+		return ActNone, armed
 	}
 	frac := float64(open) / float64(limit)
 	switch {
 	case restart > 0 && frac >= restart:
-		return pressureRestart, false
+		return ActRestart, false
 	case warn > 0 && frac >= warn:
 		if armed {
-			return pressureWarn, false
+			return ActWarn, false
 		}
-		return pressureNone, false
+		return ActNone, false
 	default:
-		return pressureNone, true
+		return ActNone, true
 	}
 }
 
-// Watch counts pid's descriptors now and every Interval until ctx is done.
-// Like the health monitor it never reports healthy: it calls
-// report(false, "fd_pressure") once when Restart is crossed, then returns.
-// Capture, when called, runs on Watch's goroutine (it is time-bounded).
-func (p *Pressure) Watch(ctx context.Context, pid int, report func(healthy bool, reason string)) {
+// Watch counts pid's descriptors now and every Interval until ctx is done,
+// and reports every successful count. After a Reading with ActRestart it
+// returns. report blocks until its reader takes the reading or ctx is done.
+func (p *Pressure) Watch(ctx context.Context, pid int, report func(Reading)) {
 	warn, interval, log := p.Warn, p.Interval, p.Log
 	if warn == 0 {
 		warn = DefaultWarn
@@ -84,7 +94,7 @@ func (p *Pressure) Watch(ctx context.Context, pid int, report func(healthy bool,
 		log = zap.NewNop()
 	}
 	log = log.With(zap.Int("pid", pid))
-	m := meter{log: log, fallback: p.Limit}
+	m := meter{log: log, fallback: p.Limit, count: p.count}
 	armed := true
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -94,14 +104,12 @@ func (p *Pressure) Watch(ctx context.Context, pid int, report func(healthy bool,
 			return
 		case <-timer.C:
 		}
-		open, limit, ok := m.measure(pid)
-		if ok {
-			if p.OnCount != nil {
-				p.OnCount(open, limit)
-			}
-			var act pressureAction
-			act, armed = decide(open, limit, armed, warn, p.Restart)
-			if p.act(ctx, act, pid, open, limit, log, report) {
+		if open, limit, ok := m.measure(pid); ok {
+			r := Reading{Open: open, Limit: limit}
+			r.Action, armed = decide(open, limit, armed, warn, p.Restart)
+			r.Detail = explain(r, log)
+			report(r)
+			if r.Action == ActRestart {
 				return
 			}
 		}
@@ -109,21 +117,18 @@ func (p *Pressure) Watch(ctx context.Context, pid int, report func(healthy bool,
 	}
 }
 
-// act carries out a decision; it reports whether Watch is done.
-func (p *Pressure) act(ctx context.Context, act pressureAction, pid, open int, limit uint64, log *zap.Logger, report func(bool, string)) bool {
-	fields := []zap.Field{zap.Int("open_fds", open), zap.Uint64("nofile_limit", limit)}
-	switch act {
-	case pressureWarn:
+// explain logs a reading that leads somewhere and returns its sentence.
+func explain(r Reading, log *zap.Logger) string {
+	fields := []zap.Field{zap.Int("open_fds", r.Open), zap.Uint64("nofile_limit", r.Limit)}
+	switch r.Action {
+	case ActWarn:
 		log.Warn("child is close to its open-file limit; capturing a diagnostics bundle (raise --nofile or look for a descriptor leak)", fields...)
-		if p.Capture != nil {
-			p.Capture(ctx, pid, PressureReason)
-		}
-	case pressureRestart:
+		return fmt.Sprintf("%d of %d file descriptors open", r.Open, r.Limit)
+	case ActRestart:
 		log.Warn("child is at its open-file limit; restarting it", fields...)
-		report(false, PressureReason)
-		return true
+		return fmt.Sprintf("%d of %d file descriptors open", r.Open, r.Limit)
 	}
-	return false
+	return ""
 }
 
 // meter counts and finds the limit, logging each kind of failure once
@@ -131,10 +136,15 @@ func (p *Pressure) act(ctx context.Context, act pressureAction, pid, open int, l
 type meter struct {
 	log                    *zap.Logger
 	fallback               uint64
+	count                  func(pid int) (int, uint64, error)
 	countFailed, noLimitOK bool
 }
 
 func (m *meter) measure(pid int) (int, uint64, bool) {
+	if m.count != nil {
+		open, limit, err := m.count(pid)
+		return open, limit, err == nil
+	}
 	open, err := fdlimit.Count(pid)
 	if err != nil {
 		if !m.countFailed {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/procfs"
+
 	"github.com/hsup/hsup/fdlimit"
 )
 
@@ -65,31 +67,31 @@ func (r *run) procFDList(ctx context.Context) error {
 // procThreads writes threads.txt: per task its tid, name, state, wait
 // channel and, where readable (root), its kernel stack.
 func (r *run) procThreads(ctx context.Context) error {
-	f, err := os.Open(r.procDir() + "/task")
+	fs, err := procfs.NewDefaultFS()
 	if err != nil {
 		return fmt.Errorf("list threads: %w", err)
 	}
-	tids, err := f.Readdirnames(-1)
-	f.Close()
+	tasks, err := fs.AllThreads(r.pid)
 	if err != nil {
 		return fmt.Errorf("list threads: %w", err)
 	}
-	sort.Slice(tids, func(i, j int) bool { return atoi(tids[i]) < atoi(tids[j]) })
+	sort.Sort(tasks)
 	var b bytes.Buffer
-	for _, tid := range tids {
+	for _, task := range tasks {
 		if ctx.Err() != nil {
 			return fmt.Errorf("list threads: %w", ctx.Err())
 		}
-		r.describeTask(&b, tid)
+		r.describeTask(&b, task)
 	}
-	r.threads = len(tids)
+	r.threads = len(tasks)
 	return r.b.write("threads.txt", b.Bytes())
 }
 
-func (r *run) describeTask(b *bytes.Buffer, tid string) {
+func (r *run) describeTask(b *bytes.Buffer, task procfs.Proc) {
+	tid := strconv.Itoa(task.PID)
 	dir := r.procDir() + "/task/" + tid
 	comm := readTrim(dir + "/comm")
-	fmt.Fprintf(b, "tid %s comm %q state %s wchan %s\n", tid, comm, taskState(dir), readTrim(dir+"/wchan"))
+	fmt.Fprintf(b, "tid %s comm %q state %s wchan %s\n", tid, comm, taskState(task), readTrim(dir+"/wchan"))
 	stack, err := os.ReadFile(dir + "/stack")
 	if err != nil {
 		fmt.Fprintf(b, "  (kernel stack unreadable: %v)\n\n", err)
@@ -101,18 +103,13 @@ func (r *run) describeTask(b *bytes.Buffer, tid string) {
 	b.WriteByte('\n')
 }
 
-// taskState is the state letter of /proc/.../stat, found after the last ')'
-// because the name before it may hold spaces and parentheses.
-func taskState(dir string) string {
-	stat, err := os.ReadFile(dir + "/stat")
-	if err != nil {
+// taskState is the state letter of the task's stat, "?" when unreadable.
+func taskState(task procfs.Proc) string {
+	st, err := task.Stat()
+	if err != nil || st.State == "" {
 		return "?"
 	}
-	i := bytes.LastIndexByte(stat, ')')
-	if fields := strings.Fields(string(stat[i+1:])); i >= 0 && len(fields) > 0 {
-		return fields[0]
-	}
-	return "?"
+	return st.State
 }
 
 func readTrim(path string) string {
@@ -126,22 +123,13 @@ func readTrim(path string) string {
 	return "-"
 }
 
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
-}
-
 // procLimits writes limits.txt and takes the soft RLIMIT_NOFILE from it:
 // what the kernel applies, not what hsup believes it set.
 func (r *run) procLimits(context.Context) error {
 	if err := r.copyProc("limits", "limits.txt"); err != nil {
 		return err
 	}
-	b, err := os.ReadFile(r.procDir() + "/limits")
-	if err != nil {
-		return fmt.Errorf("read limits: %w", err)
-	}
-	n, err := fdlimit.ParseLimits(b)
+	n, err := fdlimit.SoftLimit(r.pid)
 	if err != nil {
 		return err
 	}

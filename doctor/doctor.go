@@ -6,7 +6,9 @@ import (
 )
 
 // Input is everything doctor looks at. Durations and counts are the run
-// flags' values; the Nofile* fields come from fdlimit.Plan.
+// flags' values after the CLI has validated them (see cmd/hsup's
+// readSettings), so doctor warns only about settings that work badly, not
+// about ones that cannot work; the Nofile* fields come from fdlimit.Plan.
 type Input struct {
 	// GOOS is the target platform ("linux", "darwin"); PID is hsup's own
 	// process id (1 when it is a container's init).
@@ -17,7 +19,7 @@ type Input struct {
 	HealthInterval time.Duration
 	HealthTimeout  time.Duration
 	HealthFailures int
-	DeepURL        string // "auto" derives it from HealthURL; "" disables
+	DeepURL        string // "" disables the deep probe
 	DeepInterval   time.Duration
 	DeepTimeout    time.Duration
 	DeepFailures   int

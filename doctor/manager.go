@@ -3,13 +3,16 @@ package doctor
 import (
 	"strconv"
 	"time"
+
+	"github.com/hsup/hsup/launchd"
+	"github.com/hsup/hsup/systemd"
 )
 
-// Stop timeouts of the service managers, when their configuration does
-// not set one.
+// Stop timeouts of the container runtimes, when their configuration does
+// not set one. launchd's and systemd's live in their packages
+// (launchd.DefaultExitTimeOut, systemd.DefaultTimeoutStopSec), next to the
+// generators that set them.
 const (
-	LaunchdExitTimeOut    = 20 * time.Second // launchd ExitTimeOut
-	SystemdTimeoutStopSec = 90 * time.Second // systemd DefaultTimeoutStopSec
 	DockerStopTimeout     = 10 * time.Second // docker stop -t
 	KubernetesGracePeriod = 30 * time.Second // terminationGracePeriodSeconds
 )
@@ -31,11 +34,11 @@ func DetectManager(in Input) Manager {
 func detect(getenv func(string) string, pid int) Manager {
 	// Terminal.app shells carry XPC_SERVICE_NAME=0: that is not a job.
 	if v := getenv("XPC_SERVICE_NAME"); v != "" && v != "0" {
-		return Manager{Name: "launchd", Evidence: "XPC_SERVICE_NAME=" + v, StopTimeout: LaunchdExitTimeOut}
+		return Manager{Name: "launchd", Evidence: "XPC_SERVICE_NAME=" + v, StopTimeout: launchd.DefaultExitTimeOut}
 	}
 	for _, k := range []string{"NOTIFY_SOCKET", "INVOCATION_ID"} {
 		if getenv(k) != "" {
-			return Manager{Name: "systemd", Evidence: k + " is set", StopTimeout: SystemdTimeoutStopSec}
+			return Manager{Name: "systemd", Evidence: k + " is set", StopTimeout: systemd.DefaultTimeoutStopSec}
 		}
 	}
 	if getenv("KUBERNETES_SERVICE_HOST") != "" {
@@ -51,7 +54,7 @@ func detect(getenv func(string) string, pid int) Manager {
 // when doctor runs from a terminal: launchd on macOS, systemd elsewhere.
 func installTarget(in Input) Manager {
 	if in.GOOS == "darwin" {
-		return Manager{Name: "launchd", StopTimeout: LaunchdExitTimeOut}
+		return Manager{Name: "launchd", StopTimeout: launchd.DefaultExitTimeOut}
 	}
-	return Manager{Name: "systemd", StopTimeout: SystemdTimeoutStopSec}
+	return Manager{Name: "systemd", StopTimeout: systemd.DefaultTimeoutStopSec}
 }

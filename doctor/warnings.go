@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/hsup/hsup/launchd"
+	"github.com/hsup/hsup/managed"
 )
 
 // Thresholds behind the warnings.
@@ -17,8 +20,6 @@ const (
 	MinStaleProbes = 3
 	// SlowCheapBudget: beyond this a wedged child goes unnoticed too long.
 	SlowCheapBudget = time.Minute
-	// launchdDefaultSoftNoFile is what a launchd job gets without limits.
-	launchdDefaultSoftNoFile = 256
 )
 
 // warnings lists every setting that will flap, react too slowly, or be cut
@@ -27,8 +28,9 @@ func warnings(in Input, r Report) []string {
 	var w []string
 	add := func(format string, a ...any) { w = append(w, fmt.Sprintf(format, a...)) }
 	w = append(w, probeWarnings(in)...)
-	if in.BackoffMin <= 0 || in.BackoffMax < in.BackoffMin {
-		add("backoff %s..%s: the minimum must be above 0 and not above the maximum, or a crashing child restarts in a tight loop; set --backoff-min 1s --backoff-max 60s", in.BackoffMin, in.BackoffMax)
+	// The flags refuse a maximum below the minimum; a zero minimum passes.
+	if in.BackoffMin <= 0 {
+		add("backoff %s..%s: the minimum must be above 0, or a crashing child restarts in a tight loop; set --backoff-min 1s --backoff-max 60s", in.BackoffMin, in.BackoffMax)
 	}
 	w = append(w, stopWarnings(in, r.Manager)...)
 	w = append(w, nofileWarnings(in)...)
@@ -41,15 +43,12 @@ func probeWarnings(in Input) []string {
 	add := func(format string, a ...any) { w = append(w, fmt.Sprintf(format, a...)) }
 	if in.HealthURL == "" {
 		add("--health-url is empty: no probing at all, so a child that is alive but not serving is never restarted; set --health-url")
-		if in.DeepURL != "" && in.DeepURL != "auto" {
-			add("--deep-url %q is ignored because --health-url is empty", in.DeepURL)
-		}
 		return w
 	}
-	if in.HealthFailures < 1 || in.BusyFailures < 1 || (in.deepEnabled() && in.DeepFailures < 1) {
-		add("failure counts must be at least 1 (health %d, busy %d, deep %d); 0 restarts on the first probe", in.HealthFailures, in.BusyFailures, in.DeepFailures)
-	}
-	if in.HealthInterval <= 0 || in.HealthTimeout >= in.HealthInterval {
+	// healthcheck.Config.Validate has refused what cannot work (counts
+	// under 1, intervals and timeouts not positive, a heartbeat staleness
+	// within one probe gap); what is left is what works badly.
+	if in.HealthTimeout >= in.HealthInterval {
 		add("--health-timeout %s is not below --health-interval %s: probes overlap and a slow child is probed back to back; keep the timeout under the interval", in.HealthTimeout, in.HealthInterval)
 	}
 	if b := time.Duration(in.HealthFailures)*in.HealthInterval + in.HealthTimeout; b > SlowCheapBudget {
@@ -85,9 +84,9 @@ func stopWarnings(in Input, m Manager) []string {
 		add := fmt.Sprintf("--stop-grace %s is not below the %s stop timeout %s (%s): it kills hsup before hsup kills the child's group; ", in.StopGrace, target.Name, target.StopTimeout, how)
 		switch target.Name {
 		case "launchd":
-			add += "generate the plist with `hsup launchd plist` (ExitTimeOut = grace + 5s) or lower --stop-grace"
+			add += fmt.Sprintf("generate the plist with `hsup launchd plist` (ExitTimeOut = grace + %s) or lower --stop-grace", managed.StopMargin)
 		case "systemd":
-			add += "generate the unit with `hsup systemd unit` (TimeoutStopSec = grace + 5s) or lower --stop-grace"
+			add += fmt.Sprintf("generate the unit with `hsup systemd unit` (TimeoutStopSec = grace + %s) or lower --stop-grace", managed.StopMargin)
 		default:
 			add += "raise the runtime's stop timeout (docker stop -t, terminationGracePeriodSeconds) or lower --stop-grace"
 		}
@@ -104,7 +103,8 @@ func stopWarnings(in Input, m Manager) []string {
 
 func nofileWarnings(in Input) []string {
 	w := nofileLimitWarnings(in)
-	if in.FDWarn < 0 || in.FDWarn >= 1 || in.FDRestart < 0 || in.FDRestart >= 1 {
+	// The flags refuse fractions outside 0..1; 1 itself passes.
+	if in.FDWarn >= 1 || in.FDRestart >= 1 {
 		w = append(w, fmt.Sprintf("--fd-warn %g / --fd-restart %g: fractions must be between 0 and 1 (exclusive); at 1 the child is already failing with EMFILE", in.FDWarn, in.FDRestart))
 	}
 	if in.FDRestart > 0 && in.FDWarn > 0 && in.FDRestart <= in.FDWarn {
@@ -119,8 +119,8 @@ func nofileLimitWarnings(in Input) []string {
 		return []string{"cannot tell the child's RLIMIT_NOFILE: " + in.NofileErr}
 	case in.NofileWant > 0 && in.NofileSoft < in.NofileWant:
 		return []string{fmt.Sprintf("the child gets RLIMIT_NOFILE %d, not the %d --nofile asks for (%s); raise the hard limit (systemd LimitNOFILE=, launchd HardResourceLimits NumberOfFiles, ulimit -Hn)", in.NofileSoft, in.NofileWant, in.NofileReason)}
-	case in.NofileWant == 0 && in.NofileSoft > 0 && in.NofileSoft <= launchdDefaultSoftNoFile:
-		return []string{fmt.Sprintf("--nofile 0 inherits a soft RLIMIT_NOFILE of %d (launchd's default is %d): a server leaking a few handles runs out quickly; set --nofile 4096", in.NofileSoft, launchdDefaultSoftNoFile)}
+	case in.NofileWant == 0 && in.NofileSoft > 0 && in.NofileSoft <= launchd.DefaultSoftNoFile:
+		return []string{fmt.Sprintf("--nofile 0 inherits a soft RLIMIT_NOFILE of %d (launchd's default is %d): a server leaking a few handles runs out quickly; set --nofile 4096", in.NofileSoft, launchd.DefaultSoftNoFile)}
 	}
 	return nil
 }
@@ -133,10 +133,8 @@ func listenWarnings(in Input, m Manager) []string {
 		}
 		return w
 	}
-	host, _, err := net.SplitHostPort(in.MetricsAddr)
-	if err != nil {
-		return append(w, fmt.Sprintf("--metrics-addr %q is not host:port (%v); use e.g. 127.0.0.1:9464", in.MetricsAddr, err))
-	}
+	// The flags refuse an address that is not host:port.
+	host, _, _ := net.SplitHostPort(in.MetricsAddr)
 	loopback := host == "localhost" || net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback()
 	if in.Pprof && !loopback {
 		w = append(w, fmt.Sprintf("--pprof on the non-loopback --metrics-addr %s exposes heap and goroutine dumps to the network; bind to 127.0.0.1 or drop --pprof", in.MetricsAddr))

@@ -1,46 +1,20 @@
 package fdlimit
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os/exec"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/hsup/hsup/reaper"
 )
 
 // lsofTimeout bounds one lsof run: on a busy macOS host lsof can take
 // seconds, and a counter that hangs would stall the FD pressure watcher.
 const lsofTimeout = 5 * time.Second
-
-// ParseLimits returns the soft "Max open files" value of a
-// /proc/PID/limits text; "unlimited" is math.MaxUint64.
-func ParseLimits(limits []byte) (uint64, error) {
-	sc := bufio.NewScanner(bytes.NewReader(limits))
-	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "Max open files")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			break
-		}
-		if fields[0] == "unlimited" {
-			return math.MaxUint64, nil
-		}
-		n, err := strconv.ParseUint(fields[0], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("parse soft \"Max open files\" %q: %w", fields[0], err)
-		}
-		return n, nil
-	}
-	return 0, errors.New(`no "Max open files" line in the limits text`)
-}
 
 // CountLsofFields counts the numeric file descriptors in `lsof -F f`
 // output. Rows such as cwd, txt and mem are mappings, not descriptors, and
@@ -69,7 +43,7 @@ func countLsof(pid int) (int, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, "-nP", "-p", strconv.Itoa(pid), "-F", "f")
 	cmd.WaitDelay = time.Second
-	out, err := cmd.Output()
+	out, err := reaper.Output(cmd)
 	// lsof exits 1 on some warnings while still listing the process, so a
 	// process header line ("p<PID>") is what proves the listing usable.
 	if !bytes.HasPrefix(out, []byte("p")) {

@@ -3,12 +3,66 @@
 package fdlimit
 
 import (
+	"errors"
+	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"testing"
 
+	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 )
+
+// TestSoftLimitParsesLimits runs softLimit on fake /proc trees.
+func TestSoftLimitParsesLimits(t *testing.T) {
+	const header = "Limit                     Soft Limit           Hard Limit           Units     \n"
+	tests := []struct {
+		name    string
+		text    string
+		want    uint64
+		wantErr bool
+	}{
+		{name: "numbers", text: header + "Max open files            1024                 524288               files     \n", want: 1024},
+		{name: "unlimited", text: header + "Max open files            unlimited            unlimited            files     \n", want: math.MaxUint64},
+		{name: "missing line", text: header + "Max processes             1                    1                    processes \n", wantErr: true},
+		{name: "garbage value", text: header + "Max open files            lots                 1                    files\n", wantErr: true},
+		{name: "empty", text: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := softLimit(fakeProc(t, 42, tt.text), 42)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("softLimit() error = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Fatalf("softLimit() = %d, want %d", got, tt.want)
+			}
+		})
+	}
+	if _, err := softLimit(fakeProc(t, 42, ""), 43); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("softLimit() of a missing pid: error %v, want ErrNotExist", err)
+	}
+}
+
+// fakeProc is a /proc tree holding one process, pid, with limits text.
+func fakeProc(t *testing.T, pid int, limits string) procfs.FS {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, strconv.Itoa(pid))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "limits"), []byte(limits), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := procfs.NewFS(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
 
 func TestCountRealChild(t *testing.T) {
 	got, err := Count(startHolder(t, 300).Process.Pid)

@@ -1,39 +1,11 @@
 package fdlimit
 
 import (
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 )
-
-func TestParseLimits(t *testing.T) {
-	const header = "Limit                     Soft Limit           Hard Limit           Units     \n"
-	tests := []struct {
-		name    string
-		text    string
-		want    uint64
-		wantErr bool
-	}{
-		{name: "numbers", text: header + "Max open files            1024                 524288               files     \n", want: 1024},
-		{name: "unlimited", text: header + "Max open files            unlimited            unlimited            files     \n", want: math.MaxUint64},
-		{name: "missing line", text: header + "Max processes             1                    1                    processes \n", wantErr: true},
-		{name: "garbage value", text: "Max open files            lots                 1                    files\n", wantErr: true},
-		{name: "empty", text: "", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseLimits([]byte(tt.text))
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("ParseLimits() error = %v, wantErr %v", err, tt.wantErr)
-			}
-			if got != tt.want {
-				t.Fatalf("ParseLimits() = %d, want %d", got, tt.want)
-			}
-		})
-	}
-}
 
 func TestCountLsofFields(t *testing.T) {
 	tests := []struct {

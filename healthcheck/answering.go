@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/hsup/hsup/reaper"
 )
 
 const (
@@ -23,7 +25,7 @@ func (m *Monitor) Answering(ctx context.Context) (bool, string) {
 	if m.cfg.URL == "" {
 		return false, "health probing is disabled (no health URL)"
 	}
-	o := Probe(ctx, m.cfg.URL, answeringTimeout, "")
+	o := m.probe(ctx, m.cfg.URL, answeringTimeout, "")
 	what := fmt.Sprintf("%s: %s", m.cfg.URL, describe(o))
 	// lsof costs tens of milliseconds: run it only when there is a holder
 	// to name, never on the restart path of a free port.
@@ -49,7 +51,7 @@ func listeners(ctx context.Context, p string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, "-nP", "-t", "-iTCP:"+p, "-sTCP:LISTEN")
 	cmd.WaitDelay = time.Second
-	out, err := cmd.Output()
+	out, err := reaper.Output(cmd)
 	pids := strings.Fields(string(out))
 	switch {
 	case len(pids) > 0:

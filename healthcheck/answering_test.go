@@ -13,15 +13,16 @@ import (
 )
 
 func TestAnswering(t *testing.T) {
-	app := newFakeApp(t, appOK)
-	cfg := app.config()
-	m := NewMonitor(cfg, zaptest.NewLogger(t), nil, nil)
+	srv := serve(t, newFakeApp(appOK).serve)
+	cfg := DefaultConfig()
+	cfg.URL = srv.URL + "/health"
+	m := NewMonitor(cfg, zaptest.NewLogger(t), nil)
 	ok, desc := m.Answering(t.Context())
 	t.Log(desc)
 	if !ok {
 		t.Errorf("Answering() = false, %q; want true for a server answering 200", desc)
 	}
-	_, p, _ := net.SplitHostPort(app.srv.Listener.Addr().String())
+	_, p, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	if !strings.Contains(desc, "port "+p) || !strings.Contains(desc, "ok (HTTP 200)") {
 		t.Errorf("description %q should name port %s and the answer", desc, p)
 	}
@@ -37,7 +38,7 @@ func TestAnsweringAnyHTTPStatus(t *testing.T) {
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
 	cfg := DefaultConfig()
 	cfg.URL = srv.URL + "/health"
-	ok, desc := NewMonitor(cfg, zaptest.NewLogger(t), nil, nil).Answering(t.Context())
+	ok, desc := NewMonitor(cfg, zaptest.NewLogger(t), nil).Answering(t.Context())
 	if !ok || !strings.Contains(desc, "HTTP 404") {
 		t.Errorf("Answering() = %v, %q; want true: a 404 still means something holds the port", ok, desc)
 	}
@@ -52,7 +53,7 @@ func TestAnsweringNothingListens(t *testing.T) {
 	ln.Close()
 	cfg := DefaultConfig()
 	cfg.URL = "http://" + addr + "/health"
-	ok, desc := NewMonitor(cfg, zaptest.NewLogger(t), nil, nil).Answering(t.Context())
+	ok, desc := NewMonitor(cfg, zaptest.NewLogger(t), nil).Answering(t.Context())
 	t.Log(desc)
 	_, p, _ := net.SplitHostPort(addr)
 	if ok || !strings.Contains(desc, "refused") || !strings.Contains(desc, ":"+p) {
@@ -66,7 +67,7 @@ func TestAnsweringNothingListens(t *testing.T) {
 }
 
 func TestAnsweringDisabled(t *testing.T) {
-	ok, desc := NewMonitor(Config{}, zaptest.NewLogger(t), nil, nil).Answering(t.Context())
+	ok, desc := NewMonitor(Config{}, zaptest.NewLogger(t), nil).Answering(t.Context())
 	if ok || !strings.Contains(desc, "disabled") {
 		t.Errorf("Answering() = %v, %q; want false and a note that probing is disabled", ok, desc)
 	}

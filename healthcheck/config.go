@@ -42,7 +42,9 @@ func DefaultConfig() Config {
 
 // Validate checks every setting that is in use and returns all problems
 // joined, each naming the flag to fix. An empty URL (probing disabled)
-// is valid and makes every other field irrelevant.
+// is valid and makes every other field irrelevant. It is the only check of
+// these values: hsup's CLI refuses the flags with it, printing the first
+// problem, so each problem is one line.
 func (c Config) Validate() error {
 	if c.URL == "" {
 		return nil

@@ -53,6 +53,7 @@ func TestConfigValidate(t *testing.T) {
 			c := DefaultConfig()
 			tt.edit(&c)
 			err := c.Validate()
+			assertOneLineEach(t, err)
 			if len(tt.wantErr) == 0 {
 				if err != nil {
 					t.Errorf("Validate() = %v, want nil", err)
@@ -68,5 +69,20 @@ func TestConfigValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// assertOneLineEach: the CLI prints the first joined problem as its one
+// line of refusal, so no problem may span lines.
+func assertOneLineEach(t *testing.T, err error) {
+	t.Helper()
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return
+	}
+	for _, e := range joined.Unwrap() {
+		if strings.Contains(e.Error(), "\n") {
+			t.Errorf("problem is not one line: %q", e)
+		}
 	}
 }

@@ -10,15 +10,8 @@ import (
 
 // ProbeEvent describes one finished probe, for metrics.
 type ProbeEvent struct {
-	Kind           Kind
-	Outcome        Outcome
-	HeartbeatValue float64       // last accept-counter value seen
-	HeartbeatAge   time.Duration // since the counter last advanced, at the time the result arrived
-	HasHeartbeat   bool          // the heartbeat fields are meaningful
-
-	// HeartbeatAdvancedAt is when the counter last advanced (or a busy
-	// answer proved the accept loop), on the Monitor's clock.
-	HeartbeatAdvancedAt time.Time
+	Kind    Kind
+	Outcome Outcome
 }
 
 // Snapshot is the probe state of the current (or last) child, for the
@@ -37,24 +30,30 @@ type Snapshot struct {
 type Monitor struct {
 	cfg     Config
 	log     *zap.Logger
-	clock   Clock
+	probe   prober
 	onProbe func(ProbeEvent)
 
 	mu   sync.Mutex
 	snap Snapshot
 }
 
+// prober performs one probe. It is Probe, except in the Monitor's tests:
+// they run on virtual time (testing/synctest), where a real socket would
+// keep the clock from advancing.
+type prober func(ctx context.Context, url string, timeout time.Duration, heartbeatField string) Outcome
+
 // NewMonitor returns a Monitor for cfg (which should have passed
-// Validate). A nil clock means the real clock; onProbe may be nil. onProbe
-// runs on Watch's goroutine for every probe and must return quickly.
-func NewMonitor(cfg Config, log *zap.Logger, clock Clock, onProbe func(ProbeEvent)) *Monitor {
-	if clock == nil {
-		clock = RealClock{}
-	}
+// Validate). onProbe may be nil; it runs on Watch's goroutine for every
+// probe and must return quickly.
+func NewMonitor(cfg Config, log *zap.Logger, onProbe func(ProbeEvent)) *Monitor {
+	return newMonitor(cfg, log, Probe, onProbe)
+}
+
+func newMonitor(cfg Config, log *zap.Logger, probe prober, onProbe func(ProbeEvent)) *Monitor {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Monitor{cfg: cfg, log: log.Named("health"), clock: clock, onProbe: onProbe}
+	return &Monitor{cfg: cfg, log: log.Named("health"), probe: probe, onProbe: onProbe}
 }
 
 // Snapshot returns the last cheap and deep outcomes and the heartbeat state
@@ -74,21 +73,35 @@ func (m *Monitor) Snapshot() Snapshot {
 	return s
 }
 
+// Report is one message of Watch to its caller.
+type Report struct {
+	// Verdict is StatusHealthy in the one report of the first healthy
+	// verdict, StatusDegraded in the last report, and StatusStarting in the
+	// reports that only carry the facts below (one per probe).
+	Verdict Status
+	Reason  string // with StatusDegraded: one of the Reason constants
+	Detail  string // with StatusDegraded: the verdict's sentence
+
+	Failures  int // consecutive failed cheap probes
+	Heartbeat HeartbeatState
+}
+
 // Watch probes one child (pid is for logs) until ctx is done or the child
-// is judged degraded. It calls report(true, "") once at the first healthy
-// verdict and report(false, reason) once when degraded, then returns; when
-// ctx ends first it returns without a further report. The first cheap
-// probe starts at once, the first deep probe after DeepInterval.
-// Every goroutine Watch starts has stopped when it returns.
+// is judged degraded. After every probe it reports the facts; it reports
+// the first healthy verdict once, and a degraded verdict once, then
+// returns; when ctx ends first it returns without a further report.
+// report blocks until its reader takes the report or ctx is done. The
+// first cheap probe starts at once, the first deep probe after
+// DeepInterval. Every goroutine Watch starts has stopped when it returns.
 //
 // With an empty URL (probing disabled) the child is reported healthy at
 // once and Watch waits for ctx.
-func (m *Monitor) Watch(ctx context.Context, pid int, report func(healthy bool, reason string)) {
+func (m *Monitor) Watch(ctx context.Context, pid int, report func(Report)) {
 	m.mu.Lock()
 	m.snap = Snapshot{HeartbeatEnabled: m.cfg.URL != "" && m.cfg.HeartbeatField != ""}
 	m.mu.Unlock()
 	if m.cfg.URL == "" {
-		report(true, "")
+		report(Report{Verdict: StatusHealthy})
 		<-ctx.Done()
 		return
 	}
@@ -104,14 +117,14 @@ func (m *Monitor) Watch(ctx context.Context, pid int, report func(healthy bool, 
 			m.probeLoop(ctx, Deep, m.cfg.DeepURL, m.cfg.DeepInterval, m.cfg.DeepInterval, m.cfg.DeepTimeout, "", results)
 		})
 	}
-	w := &watcher{m: m, log: m.log.With(zap.Int("pid", pid)), policy: NewPolicy(m.cfg, m.clock.Now()),
-		report: report, last: map[Kind]Result{}}
+	w := &watcher{m: m, log: m.log.With(zap.Int("pid", pid)), policy: NewPolicy(m.cfg, time.Now()),
+		send: report, last: map[Kind]Result{}}
 	v := w.run(ctx, results)
 	// Stop the probes before reporting: the caller will stop the child.
 	cancel()
 	wg.Wait()
 	if v.Status == StatusDegraded {
-		report(false, v.Reason)
+		report(w.report(v))
 	}
 }
 
@@ -136,8 +149,8 @@ func (m *Monitor) probeLoop(ctx context.Context, kind Kind, url string, delay, i
 		if !m.wait(ctx, delay) {
 			return
 		}
-		start := m.clock.Now()
-		o := Probe(ctx, url, timeout, field)
+		start := time.Now()
+		o := m.probe(ctx, url, timeout, field)
 		o.At = start
 		if ctx.Err() != nil {
 			return // aborted by shutdown: not a result about the child
@@ -152,21 +165,21 @@ func (m *Monitor) probeLoop(ctx context.Context, kind Kind, url string, delay, i
 		if starting {
 			next = min(interval, StartupProbeInterval)
 		}
-		delay = max(next-m.clock.Now().Sub(start), 0)
+		delay = max(next-time.Since(start), 0)
 	}
 }
 
-// wait blocks for d on the injected clock; false when ctx ended first.
+// wait blocks for d; false when ctx ended first.
 func (m *Monitor) wait(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
-	t := m.clock.NewTimer(d)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
-	case <-t.C():
+	case <-t.C:
 		return true
 	}
 }

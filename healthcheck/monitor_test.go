@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/zap"
@@ -17,7 +20,14 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 )
 
-// waitLimit bounds every wait in these tests; the happy paths take tens of ms.
+// The Monitor's tests run in testing/synctest bubbles: every timer and
+// deadline below is on virtual time, so they are deterministic and take no
+// wall time. A real socket would keep the bubble's clock from advancing,
+// so the Monitor probes through fakeApp.probe, which serves each request
+// in-process; Probe itself is tested over real sockets in probe_test.go
+// and hostile_test.go.
+
+// waitLimit bounds every wait in these tests (virtual time).
 const waitLimit = 10 * time.Second
 
 type appMode int32
@@ -36,15 +46,11 @@ type fakeApp struct {
 	mode     atomic.Int32
 	deepFail atomic.Bool
 	requests atomic.Int64
-	srv      *httptest.Server
 }
 
-func newFakeApp(t *testing.T, mode appMode) *fakeApp {
-	t.Helper()
+func newFakeApp(mode appMode) *fakeApp {
 	a := &fakeApp{}
 	a.mode.Store(int32(mode))
-	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
-	t.Cleanup(a.srv.Close)
 	return a
 }
 
@@ -75,9 +81,29 @@ func (a *fakeApp) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// probe is the Monitor's prober in these tests: Probe's contract (timeout,
+// body cap, classification, heartbeat field) with the request served
+// in-process instead of over a socket.
+func (a *fakeApp) probe(ctx context.Context, url string, timeout time.Duration, field string) Outcome {
+	start := time.Now()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	rec := httptest.NewRecorder()
+	a.serve(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, url, nil))
+	if err := ctx.Err(); err != nil {
+		return outcome(start, 0, nil, err, field)
+	}
+	body := rec.Body.Bytes()
+	return outcome(start, rec.Code, body[:min(len(body), MaxBody)], nil, field)
+}
+
+// config is the tests' Config. The URL is never dialed (see probe).
 func (a *fakeApp) config() Config {
 	c := DefaultConfig()
-	c.URL = a.srv.URL + "/health"
+	c.URL = "http://127.0.0.1:8787/health"
 	c.DeepURL, _ = DeepURL(c.URL)
 	c.Interval, c.Timeout, c.Failures = 20*time.Millisecond, time.Second, 3
 	c.DeepInterval, c.DeepTimeout, c.DeepFailures = 30*time.Millisecond, time.Second, 2
@@ -94,19 +120,22 @@ type reportCall struct {
 // watchRun is one Watch call running in the background.
 type watchRun struct {
 	reports chan reportCall
+	facts   chan Report // the facts-only reports, newest kept
 	events  chan ProbeEvent
 	done    chan struct{}
 	cancel  context.CancelFunc
 	mon     *Monitor
 }
 
-func startWatch(t *testing.T, cfg Config, log *zap.Logger) *watchRun {
+// startWatch starts Watch against app; it must run inside a bubble.
+func startWatch(t *testing.T, app *fakeApp, cfg Config, log *zap.Logger) *watchRun {
 	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}
-	w := &watchRun{reports: make(chan reportCall, 10), events: make(chan ProbeEvent, 1000), done: make(chan struct{})}
-	w.mon = NewMonitor(cfg, log, nil, func(e ProbeEvent) {
+	w := &watchRun{reports: make(chan reportCall, 10), facts: make(chan Report, 1000),
+		events: make(chan ProbeEvent, 1000), done: make(chan struct{})}
+	w.mon = newMonitor(cfg, log, app.probe, func(e ProbeEvent) {
 		select {
 		case w.events <- e:
 		default: // onProbe must not block
@@ -121,7 +150,13 @@ func (w *watchRun) start(t *testing.T) {
 	w.cancel, w.done = cancel, make(chan struct{})
 	go func() {
 		defer close(w.done)
-		w.mon.Watch(ctx, 4242, func(h bool, r string) { w.reports <- reportCall{h, r} })
+		w.mon.Watch(ctx, 4242, func(r Report) {
+			if r.Verdict == StatusStarting {
+				w.facts <- r
+				return
+			}
+			w.reports <- reportCall{r.Verdict == StatusHealthy, r.Reason}
+		})
 	}()
 	t.Cleanup(func() { cancel(); <-w.done })
 }
@@ -174,190 +209,250 @@ func (w *watchRun) waitProbes(t *testing.T, kind Kind, n int) ProbeEvent {
 }
 
 func TestWatchHealthyOnceAndStopsOnCancel(t *testing.T) {
-	app := newFakeApp(t, appOK)
-	baseline := runtime.NumGoroutine()
-	core, logs := observer.New(zapcore.InfoLevel)
-	w := startWatch(t, app.config(), zap.New(core))
-	w.wantReport(t, reportCall{healthy: true})
-	first := w.waitProbes(t, Cheap, 1)
-	last := w.waitProbes(t, Cheap, 10)
-	w.waitProbes(t, Deep, 2)
-	if !last.HasHeartbeat || last.HeartbeatValue <= first.HeartbeatValue || last.HeartbeatAge > time.Second ||
-		!last.HeartbeatAdvancedAt.After(first.HeartbeatAdvancedAt) {
-		t.Errorf("heartbeat went from %+v to %+v, want an advancing, fresh counter", first, last)
-	}
-	w.cancel()
-	w.wantReturn(t)
-	waitGoroutines(t, baseline)
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appOK)
+		core, logs := observer.New(zapcore.InfoLevel)
+		w := startWatch(t, app, app.config(), zap.New(core))
+		w.wantReport(t, reportCall{healthy: true})
+		w.waitProbes(t, Cheap, 10)
+		w.waitProbes(t, Deep, 2)
+		synctest.Wait()
+		first, last := <-w.facts, Report{}
+		for len(w.facts) > 0 {
+			last = <-w.facts
+		}
+		hb0, hb := first.Heartbeat, last.Heartbeat
+		if !hb.Known || hb.Value <= hb0.Value || time.Since(hb.AdvancedAt) > time.Second || !hb.AdvancedAt.After(hb0.AdvancedAt) {
+			t.Errorf("heartbeat went from %+v to %+v, want an advancing, fresh counter", hb0, hb)
+		}
+		w.cancel()
+		w.wantReturn(t)
+		wantNoGoroutines(t)
 
-	if n := logs.FilterMessage("child is healthy").Len(); n != 1 {
-		t.Errorf("logged healthy %d times, want 1", n)
-	}
-	// Only class changes are logged: the first cheap ok and the first deep ok.
-	if n := logs.FilterMessage("probe result changed").Len(); n != 2 {
-		t.Errorf("logged %d probe result changes for steady ok probes, want 2: %v", n, logs.All())
-	}
-	snap := w.mon.Snapshot()
-	if snap.Cheap == nil || snap.Cheap.Result != OK || snap.Deep == nil || snap.Deep.Result != OK ||
-		!snap.HeartbeatEnabled || snap.HeartbeatValue == 0 || snap.HeartbeatAdvancedAt.IsZero() {
-		t.Errorf("Snapshot() = %+v, want last ok outcomes and heartbeat state", snap)
-	}
+		if n := logs.FilterMessage("child is healthy").Len(); n != 1 {
+			t.Errorf("logged healthy %d times, want 1", n)
+		}
+		// Only class changes are logged: the first cheap ok and the first deep ok.
+		if n := logs.FilterMessage("probe result changed").Len(); n != 2 {
+			t.Errorf("logged %d probe result changes for steady ok probes, want 2: %v", n, logs.All())
+		}
+		snap := w.mon.Snapshot()
+		if snap.Cheap == nil || snap.Cheap.Result != OK || snap.Deep == nil || snap.Deep.Result != OK ||
+			!snap.HeartbeatEnabled || snap.HeartbeatValue == 0 || snap.HeartbeatAdvancedAt.IsZero() {
+			t.Errorf("Snapshot() = %+v, want last ok outcomes and heartbeat state", snap)
+		}
+	})
 }
 
-// waitGoroutines polls, bounded, until the goroutine count is back to baseline.
-func waitGoroutines(t *testing.T, baseline int) {
+var bubbleID = regexp.MustCompile(`, synctest bubble (\d+)[,\]]`)
+
+// wantNoGoroutines fails if any goroutine of the caller's bubble, other
+// than the caller, is left once all of them have exited or blocked.
+func wantNoGoroutines(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for runtime.NumGoroutine() > baseline {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines still running, want %d:\n%s", runtime.NumGoroutine(), baseline,
-				buf[:runtime.Stack(buf, true)])
+	synctest.Wait()
+	buf := make([]byte, 1<<20)
+	stacks := strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n")
+	self := bubbleID.FindStringSubmatch(stacks[0]) // the caller comes first
+	if self == nil {
+		t.Fatal("wantNoGoroutines must run inside a synctest bubble")
+	}
+	for _, g := range stacks[1:] {
+		if strings.Contains(g, "testing/synctest.") {
+			continue // synctest's own goroutines, which run the bubble
 		}
-		poll := time.NewTimer(5 * time.Millisecond)
-		<-poll.C
+		if m := bubbleID.FindStringSubmatch(g); m != nil && m[1] == self[1] {
+			t.Errorf("goroutine left behind:\n%s", g)
+		}
 	}
 }
 
 func TestWatchDegradedHealth(t *testing.T) {
-	app := newFakeApp(t, appOK)
-	cfg := app.config()
-	cfg.DeepURL = "" // the deep probe would see the 503 too and might win the race
-	w := startWatch(t, cfg, zaptest.NewLogger(t))
-	w.wantReport(t, reportCall{healthy: true})
-	app.set(appDegraded)
-	w.wantReport(t, reportCall{healthy: false, reason: ReasonHealth})
-	w.wantReturn(t)
-	if snap := w.mon.Snapshot(); snap.Cheap == nil || snap.Cheap.Result != Degraded || snap.Cheap.Status != 503 {
-		t.Errorf("Snapshot().Cheap = %+v, want the 503 degraded outcome", snap.Cheap)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appOK)
+		cfg := app.config()
+		cfg.DeepURL = "" // the deep probe would see the 503 too and might win the race
+		w := startWatch(t, app, cfg, zaptest.NewLogger(t))
+		w.wantReport(t, reportCall{healthy: true})
+		app.set(appDegraded)
+		w.wantReport(t, reportCall{healthy: false, reason: ReasonHealth})
+		w.wantReturn(t)
+		if snap := w.mon.Snapshot(); snap.Cheap == nil || snap.Cheap.Result != Degraded || snap.Cheap.Status != 503 {
+			t.Errorf("Snapshot().Cheap = %+v, want the 503 degraded outcome", snap.Cheap)
+		}
+		// Every probe's facts were reported: the heartbeat while healthy,
+		// then the failures counting up to one short of the verdict.
+		var failures []int
+		sawHeartbeat := false
+		for len(w.facts) > 0 {
+			f := <-w.facts
+			sawHeartbeat = sawHeartbeat || f.Heartbeat.Known && f.Heartbeat.Value > 0
+			if f.Failures > 0 {
+				failures = append(failures, f.Failures)
+			}
+		}
+		want := make([]int, 0, cfg.Failures-1)
+		for i := 1; i < cfg.Failures; i++ {
+			want = append(want, i)
+		}
+		if !sawHeartbeat || !slices.Equal(failures, want) {
+			t.Errorf("facts: heartbeat seen %v, failures %v; want a heartbeat and failures %v", sawHeartbeat, failures, want)
+		}
+	})
 }
 
 func TestWatchFrozenHeartbeat(t *testing.T) {
-	app := newFakeApp(t, appFrozen)
-	cfg := app.config()
-	cfg.Timeout, cfg.HeartbeatStale = 300*time.Millisecond, 400*time.Millisecond
-	w := startWatch(t, cfg, zaptest.NewLogger(t))
-	w.wantReport(t, reportCall{healthy: true})
-	w.wantReport(t, reportCall{healthy: false, reason: ReasonHeartbeat})
-	w.wantReturn(t)
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appFrozen)
+		cfg := app.config()
+		cfg.Timeout, cfg.HeartbeatStale = 300*time.Millisecond, 400*time.Millisecond
+		w := startWatch(t, app, cfg, zaptest.NewLogger(t))
+		w.wantReport(t, reportCall{healthy: true})
+		w.wantReport(t, reportCall{healthy: false, reason: ReasonHeartbeat})
+		w.wantReturn(t)
+	})
 }
 
 func TestWatchNeverHealthy(t *testing.T) {
-	app := newFakeApp(t, appError)
-	cfg := app.config()
-	cfg.StartupGrace = 200 * time.Millisecond
-	w := startWatch(t, cfg, zaptest.NewLogger(t))
-	w.wantReport(t, reportCall{healthy: false, reason: ReasonStartup})
-	w.wantReturn(t)
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appError)
+		cfg := app.config()
+		cfg.StartupGrace = 200 * time.Millisecond
+		w := startWatch(t, app, cfg, zaptest.NewLogger(t))
+		w.wantReport(t, reportCall{healthy: false, reason: ReasonStartup})
+		w.wantReturn(t)
+	})
 }
 
 // TestWatchStartupWhileProbesHang: the grace deadline fires on its timer
 // while the only probe is still waiting for its (long) timeout.
 func TestWatchStartupWhileProbesHang(t *testing.T) {
-	app := newFakeApp(t, appHang)
-	cfg := app.config()
-	cfg.Timeout, cfg.HeartbeatStale, cfg.StartupGrace = time.Hour, 2*time.Hour, 100*time.Millisecond
-	start := time.Now()
-	w := startWatch(t, cfg, zaptest.NewLogger(t))
-	w.wantReport(t, reportCall{healthy: false, reason: ReasonStartup})
-	w.wantReturn(t)
-	if took := time.Since(start); took > waitLimit/2 {
-		t.Errorf("startup verdict took %v with a grace of %v", took, cfg.StartupGrace)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appHang)
+		cfg := app.config()
+		cfg.Timeout, cfg.HeartbeatStale, cfg.StartupGrace = time.Hour, 2*time.Hour, 100*time.Millisecond
+		start := time.Now()
+		w := startWatch(t, app, cfg, zaptest.NewLogger(t))
+		w.wantReport(t, reportCall{healthy: false, reason: ReasonStartup})
+		w.wantReturn(t)
+		// Virtual time is exact: the verdict comes at the grace, not later.
+		if took := time.Since(start); took > waitLimit/2 || took != cfg.StartupGrace {
+			t.Errorf("startup verdict took %v with a grace of %v", took, cfg.StartupGrace)
+		}
+	})
 }
 
 func TestWatchDeepFailing(t *testing.T) {
-	app := newFakeApp(t, appOK)
-	app.deepFail.Store(true)
-	w := startWatch(t, app.config(), zaptest.NewLogger(t))
-	w.wantReport(t, reportCall{healthy: true})
-	w.wantReport(t, reportCall{healthy: false, reason: ReasonDeep})
-	w.wantReturn(t)
-	if snap := w.mon.Snapshot(); snap.Deep == nil || snap.Deep.Detail != "degraded: OperationalError" {
-		t.Errorf("Snapshot().Deep = %+v, want the failing deep outcome", snap.Deep)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appOK)
+		app.deepFail.Store(true)
+		w := startWatch(t, app, app.config(), zaptest.NewLogger(t))
+		w.wantReport(t, reportCall{healthy: true})
+		w.wantReport(t, reportCall{healthy: false, reason: ReasonDeep})
+		w.wantReturn(t)
+		if snap := w.mon.Snapshot(); snap.Deep == nil || snap.Deep.Detail != "degraded: OperationalError" {
+			t.Errorf("Snapshot().Deep = %+v, want the failing deep outcome", snap.Deep)
+		}
+	})
 }
 
 func TestWatchMissingHeartbeatFieldWarnsOnce(t *testing.T) {
-	app := newFakeApp(t, appNoCounter)
-	cfg := app.config()
-	cfg.Timeout, cfg.HeartbeatStale = 100*time.Millisecond, 150*time.Millisecond
-	cfg.Failures = 1000 // a slow probe on a loaded machine must not end this test early
-	core, logs := observer.New(zapcore.InfoLevel)
-	w := startWatch(t, cfg, zap.New(core))
-	w.wantReport(t, reportCall{healthy: true})
-	// Probe for well past the staleness limit: no heartbeat verdict may come.
-	begin := time.Now()
-	for time.Since(begin) < 3*cfg.HeartbeatStale {
-		if ev := w.waitProbes(t, Cheap, 1); ev.HasHeartbeat {
-			t.Fatalf("probe event %+v claims a heartbeat", ev)
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appNoCounter)
+		cfg := app.config()
+		cfg.Timeout, cfg.HeartbeatStale = 100*time.Millisecond, 150*time.Millisecond
+		cfg.Failures = 1000 // only the heartbeat rule is under test
+		core, logs := observer.New(zapcore.InfoLevel)
+		w := startWatch(t, app, cfg, zap.New(core))
+		w.wantReport(t, reportCall{healthy: true})
+		// Probe for well past the staleness limit: no heartbeat verdict may come.
+		begin := time.Now()
+		for time.Since(begin) < 3*cfg.HeartbeatStale {
+			w.waitProbes(t, Cheap, 1)
+			synctest.Wait()
+			for len(w.facts) > 0 {
+				if f := <-w.facts; f.Heartbeat.Enabled && f.Heartbeat.Known {
+					t.Fatalf("facts %+v claim a heartbeat", f)
+				}
+			}
 		}
-	}
-	if len(w.reports) != 0 {
-		t.Fatalf("unexpected report %+v", <-w.reports)
-	}
-	w.cancel()
-	w.wantReturn(t)
-	warns := logs.FilterMessageSnippet("heartbeat field").FilterLevelExact(zapcore.WarnLevel)
-	if warns.Len() != 1 {
-		t.Errorf("got %d heartbeat warnings, want 1: %v", warns.Len(), warns.All())
-	}
-	if snap := w.mon.Snapshot(); snap.HeartbeatEnabled {
-		t.Errorf("Snapshot().HeartbeatEnabled = true after the field was missing")
-	}
+		if len(w.reports) != 0 {
+			t.Fatalf("unexpected report %+v", <-w.reports)
+		}
+		w.cancel()
+		w.wantReturn(t)
+		warns := logs.FilterMessageSnippet("heartbeat field").FilterLevelExact(zapcore.WarnLevel)
+		if warns.Len() != 1 {
+			t.Errorf("got %d heartbeat warnings, want 1: %v", warns.Len(), warns.All())
+		}
+		if snap := w.mon.Snapshot(); snap.HeartbeatEnabled {
+			t.Errorf("Snapshot().HeartbeatEnabled = true after the field was missing")
+		}
+	})
 }
 
 func TestWatchFreshStatePerChild(t *testing.T) {
-	app := newFakeApp(t, appError)
-	cfg := app.config()
-	cfg.StartupGrace = 200 * time.Millisecond
-	w := startWatch(t, cfg, zaptest.NewLogger(t))
-	w.wantReport(t, reportCall{healthy: false, reason: ReasonStartup})
-	w.wantReturn(t)
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appError)
+		cfg := app.config()
+		cfg.StartupGrace = 200 * time.Millisecond
+		w := startWatch(t, app, cfg, zaptest.NewLogger(t))
+		w.wantReport(t, reportCall{healthy: false, reason: ReasonStartup})
+		w.wantReturn(t)
 
-	app.set(appOK) // the "next child" answers
-	w.start(t)
-	w.wantReport(t, reportCall{healthy: true})
-	w.cancel()
-	w.wantReturn(t)
+		app.set(appOK) // the "next child" answers
+		w.start(t)
+		w.wantReport(t, reportCall{healthy: true})
+		w.cancel()
+		w.wantReturn(t)
+	})
 }
 
 func TestWatchProbingDisabled(t *testing.T) {
-	w := startWatch(t, Config{}, zaptest.NewLogger(t))
-	w.wantReport(t, reportCall{healthy: true})
-	w.cancel()
-	w.wantReturn(t)
-	if snap := w.mon.Snapshot(); snap.Cheap != nil || snap.HeartbeatEnabled {
-		t.Errorf("Snapshot() = %+v, want empty with probing disabled", snap)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appOK)
+		w := startWatch(t, app, Config{}, zaptest.NewLogger(t))
+		w.wantReport(t, reportCall{healthy: true})
+		w.cancel()
+		w.wantReturn(t)
+		if snap := w.mon.Snapshot(); snap.Cheap != nil || snap.HeartbeatEnabled {
+			t.Errorf("Snapshot() = %+v, want empty with probing disabled", snap)
+		}
+		if n := app.requests.Load(); n != 0 {
+			t.Errorf("%d probes with probing disabled, want none", n)
+		}
+	})
 }
 
 func TestSnapshotIsACopy(t *testing.T) {
-	app := newFakeApp(t, appOK)
-	w := startWatch(t, app.config(), zaptest.NewLogger(t))
-	w.wantReport(t, reportCall{healthy: true})
-	w.cancel()
-	w.wantReturn(t)
-	a := w.mon.Snapshot()
-	a.Cheap.Detail = "changed"
-	if b := w.mon.Snapshot(); strings.Contains(b.Cheap.Detail, "changed") {
-		t.Error("Snapshot() shares its Outcome with the Monitor")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appOK)
+		w := startWatch(t, app, app.config(), zaptest.NewLogger(t))
+		w.wantReport(t, reportCall{healthy: true})
+		w.cancel()
+		w.wantReturn(t)
+		a := w.mon.Snapshot()
+		a.Cheap.Detail = "changed"
+		if b := w.mon.Snapshot(); strings.Contains(b.Cheap.Detail, "changed") {
+			t.Error("Snapshot() shares its Outcome with the Monitor")
+		}
+	})
 }
 
 // TestWatchStartupProbesFaster: until the first ok probe the cheap probe
 // runs every StartupProbeInterval, so a child that starts serving is marked
 // healthy at once, not a whole --health-interval later.
 func TestWatchStartupProbesFaster(t *testing.T) {
-	app := newFakeApp(t, appDegraded)
-	cfg := app.config()
-	cfg.Interval, cfg.HeartbeatStale, cfg.StartupGrace = time.Hour, 2*time.Hour, 2*time.Hour
-	cfg.DeepURL = ""
-	w := startWatch(t, cfg, zap.NewNop())
-	w.waitProbes(t, Cheap, 1)
-	app.set(appOK)
-	w.wantReport(t, reportCall{healthy: true}) // bounded by waitLimit, far below the hour
-	w.cancel()
-	w.wantReturn(t)
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appDegraded)
+		cfg := app.config()
+		cfg.Interval, cfg.HeartbeatStale, cfg.StartupGrace = time.Hour, 2*time.Hour, 2*time.Hour
+		cfg.DeepURL = ""
+		w := startWatch(t, app, cfg, zap.NewNop())
+		w.waitProbes(t, Cheap, 1)
+		app.set(appOK)
+		w.wantReport(t, reportCall{healthy: true}) // bounded by waitLimit, far below the hour
+		w.cancel()
+		w.wantReturn(t)
+	})
 }

@@ -106,6 +106,9 @@ func (p *Policy) Observe(kind Kind, o Outcome, now time.Time) Verdict {
 	return v2
 }
 
+// Failures is the number of consecutive failed cheap probes.
+func (p *Policy) Failures() int { return p.cheapFails }
+
 // Tick evaluates the time-based rules (startup grace, heartbeat staleness)
 // without a new outcome. Call it when Deadline passes.
 func (p *Policy) Tick(now time.Time) Verdict {

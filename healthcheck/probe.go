@@ -30,6 +30,11 @@ type Outcome struct {
 func Probe(ctx context.Context, url string, timeout time.Duration, heartbeatField string) Outcome {
 	start := time.Now()
 	status, body, err := get(ctx, url, timeout)
+	return outcome(start, status, body, err, heartbeatField)
+}
+
+// outcome classifies one raw answer to a probe that began at start.
+func outcome(start time.Time, status int, body []byte, err error, heartbeatField string) Outcome {
 	o := Outcome{Status: status, At: start, Duration: time.Since(start)}
 	o.Result, o.Detail = Classify(status, body, err)
 	if heartbeatField != "" && err == nil {

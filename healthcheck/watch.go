@@ -12,10 +12,10 @@ type watcher struct {
 	m        *Monitor
 	log      *zap.Logger
 	policy   *Policy
-	report   func(bool, string)
+	send     func(Report)
 	reported bool
 	last     map[Kind]Result
-	timer    Timer
+	timer    *time.Timer
 	timerC   <-chan time.Time
 }
 
@@ -31,8 +31,11 @@ func (w *watcher) run(ctx context.Context, results <-chan probeResult) Verdict {
 			return Verdict{}
 		case r := <-results:
 			v = w.observe(r)
+			if v.Status != StatusDegraded { // a degraded verdict's report carries the facts
+				w.send(w.report(Verdict{Status: StatusStarting}))
+			}
 		case <-w.timerC:
-			v = w.policy.Tick(w.m.clock.Now())
+			v = w.policy.Tick(time.Now())
 		}
 		if w.handle(v) {
 			return v
@@ -42,17 +45,13 @@ func (w *watcher) run(ctx context.Context, results <-chan probeResult) Verdict {
 }
 
 func (w *watcher) observe(r probeResult) Verdict {
-	now := w.m.clock.Now()
+	now := time.Now()
 	v := w.policy.Observe(r.kind, r.outcome, now)
 	hb := w.policy.Heartbeat()
 	w.m.record(r.kind, r.outcome, hb)
 	w.logChange(r, v.Status)
 	if w.m.onProbe != nil {
-		ev := ProbeEvent{Kind: r.kind, Outcome: r.outcome, HasHeartbeat: hb.Enabled && hb.Known}
-		if ev.HasHeartbeat {
-			ev.HeartbeatValue, ev.HeartbeatAge, ev.HeartbeatAdvancedAt = hb.Value, now.Sub(hb.AdvancedAt), hb.AdvancedAt
-		}
-		w.m.onProbe(ev)
+		w.m.onProbe(ProbeEvent{Kind: r.kind, Outcome: r.outcome})
 	}
 	return v
 }
@@ -67,13 +66,19 @@ func (w *watcher) handle(v Verdict) bool {
 		if !w.reported {
 			w.reported = true
 			w.log.Info("child is healthy")
-			w.report(true, "")
+			w.send(w.report(v))
 		}
 	case StatusDegraded:
 		w.log.Warn("child is degraded", zap.String("reason", v.Reason), zap.String("detail", v.Detail))
 		return true
 	}
 	return false
+}
+
+// report is the Report of verdict v with the policy's current facts.
+func (w *watcher) report(v Verdict) Report {
+	return Report{Verdict: v.Status, Reason: v.Reason, Detail: v.Detail,
+		Failures: w.policy.Failures(), Heartbeat: w.policy.Heartbeat()}
 }
 
 // logChange writes one line when a probe kind's result class changes.
@@ -99,8 +104,8 @@ func (w *watcher) arm() {
 	if !ok {
 		return
 	}
-	w.timer = w.m.clock.NewTimer(max(at.Sub(w.m.clock.Now()), 0))
-	w.timerC = w.timer.C()
+	w.timer = time.NewTimer(max(time.Until(at), 0))
+	w.timerC = w.timer.C
 }
 
 func (w *watcher) stopTimer() {

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"howett.net/plist"
+
+	"github.com/hsup/hsup/managed"
 )
 
 // launchd facts (launchd.plist(5)).
@@ -24,9 +26,6 @@ const (
 	// DefaultExitTimeOut is how long launchd waits after SIGTERM before
 	// SIGKILL when a job sets no ExitTimeOut.
 	DefaultExitTimeOut = 20 * time.Second
-	// StopMargin is added to the stop grace for ExitTimeOut: hsup needs
-	// the grace to stop its child, then a moment to exit itself.
-	StopMargin = 5 * time.Second
 	// maxExitTimeOut bounds ExitTimeOut; a day of stop grace is a typo and
 	// would stall shutdown (0 would mean forever).
 	maxExitTimeOut = 24 * time.Hour
@@ -57,15 +56,9 @@ type ResourceLimits struct {
 type Config struct {
 	// Label is the job label, reverse-DNS style ([A-Za-z0-9._-]).
 	Label string
-	// Hsup is the absolute path of the hsup binary.
-	Hsup string
-	// RunArgs are the `hsup run` flags exactly as passed; they go between
-	// "run" and "--".
-	RunArgs []string
-	// Program is the absolute path of the supervised program; Args its
-	// arguments, passed through unchanged.
-	Program string
-	Args    []string
+	// Command is what ProgramArguments runs; ExitTimeOut is its
+	// StopTimeout, rounded up to whole seconds.
+	managed.Command
 	// Home is the user's home directory: HOME in EnvironmentVariables,
 	// and LogDir defaults to Home/Library/Logs/<label>. Both absolute.
 	Home   string
@@ -76,16 +69,9 @@ type Config struct {
 	// Path becomes PATH in EnvironmentVariables (launchd starts jobs with
 	// a minimal PATH); empty leaves it out.
 	Path string
-	// StopGrace is hsup's --stop-grace; ExitTimeOut is StopGrace +
-	// StopMargin, rounded up to whole seconds.
-	StopGrace time.Duration
-	// NoFile is hsup's --nofile; both resource limits get at least this
-	// many files (NoFileHard, if larger, for the hard one). 0 leaves
-	// launchd's defaults (soft 256).
-	NoFile     uint64
-	NoFileHard uint64
-	// ThrottleInterval; 0 means DefaultThrottleInterval.
-	ThrottleInterval time.Duration
+	// NoFile is hsup's --nofile; both resource limits get this many
+	// files. 0 leaves launchd's defaults (soft DefaultSoftNoFile).
+	NoFile uint64
 }
 
 // NewJob checks c and builds the Job, or returns an error naming the first
@@ -98,7 +84,7 @@ func NewJob(c Config) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	exitTimeOut, throttle, err := jobTimes(c)
+	exit, err := exitTimeOut(c)
 	if err != nil {
 		return Job{}, err
 	}
@@ -106,26 +92,30 @@ func NewJob(c Config) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	if c.Home != "" && !path.IsAbs(c.Home) {
-		return Job{}, fmt.Errorf("home directory %q: must be absolute; check HOME", c.Home)
-	}
-	if c.WorkingDirectory != "" && !path.IsAbs(c.WorkingDirectory) {
-		return Job{}, fmt.Errorf("working directory %q: must be absolute; pass the absolute directory to run in", c.WorkingDirectory)
+	if err := c.checkDirs(); err != nil {
+		return Job{}, err
 	}
 	j := Job{
 		Label:             c.Label,
 		ProgramArguments:  argv,
 		RunAtLoad:         true,
 		KeepAlive:         true,
-		ThrottleInterval:  throttle,
-		ExitTimeOut:       exitTimeOut,
+		ThrottleInterval:  ceilSeconds(DefaultThrottleInterval),
+		ExitTimeOut:       exit,
 		StandardOutPath:   path.Join(logDir, "stdout.log"),
 		StandardErrorPath: path.Join(logDir, "stderr.log"),
 		WorkingDirectory:  c.WorkingDirectory,
 	}
-	if j.SoftResourceLimits, j.HardResourceLimits, err = limits(c.NoFile, c.NoFileHard); err != nil {
+	if j.SoftResourceLimits, j.HardResourceLimits, err = limits(c.NoFile); err != nil {
 		return Job{}, err
 	}
+	j.EnvironmentVariables = c.environment()
+	return j, nil
+}
+
+// environment is the job's EnvironmentVariables: PATH and HOME when known,
+// nil (the key left out) when neither is.
+func (c Config) environment() map[string]string {
 	env := map[string]string{}
 	if c.Path != "" {
 		env["PATH"] = c.Path
@@ -133,28 +123,51 @@ func NewJob(c Config) (Job, error) {
 	if c.Home != "" {
 		env["HOME"] = c.Home
 	}
-	if len(env) > 0 {
-		j.EnvironmentVariables = env
+	if len(env) == 0 {
+		return nil
 	}
-	return j, nil
+	return env
+}
+
+// checkDirs refuses a home or working directory that is not absolute, and
+// any path the plist cannot carry as given.
+func (c Config) checkDirs() error {
+	if c.Home != "" && !path.IsAbs(c.Home) {
+		return fmt.Errorf("home directory %q: must be absolute; check HOME", c.Home)
+	}
+	if c.WorkingDirectory != "" && !path.IsAbs(c.WorkingDirectory) {
+		return fmt.Errorf("working directory %q: must be absolute; pass the absolute directory to run in", c.WorkingDirectory)
+	}
+	if err := plistString("home directory", c.Home); err != nil {
+		return err
+	}
+	if err := plistString("working directory", c.WorkingDirectory); err != nil {
+		return err
+	}
+	return plistString("PATH", c.Path)
 }
 
 func programArguments(c Config) ([]string, error) {
-	if c.Hsup == "" || !path.IsAbs(c.Hsup) {
-		return nil, fmt.Errorf("hsup path %q: must be absolute; pass the absolute path of the hsup binary", c.Hsup)
+	argv, err := c.Argv()
+	if err != nil {
+		return nil, err
 	}
-	if c.Program == "" || !path.IsAbs(c.Program) {
-		return nil, fmt.Errorf("program %q: must be an absolute path; launchd does not search PATH reliably, give the full path (e.g. from `command -v`)", c.Program)
-	}
-	argv := append([]string{c.Hsup, "run"}, c.RunArgs...)
-	argv = append(argv, "--", c.Program)
-	argv = append(argv, c.Args...)
 	for _, a := range argv {
-		if !utf8.ValidString(a) || strings.IndexByte(a, 0) >= 0 || strings.ContainsFunc(a, invalidXMLRune) {
-			return nil, fmt.Errorf("argument %q: a plist string holds only valid UTF-8 text without NUL or control characters other than tab and newline", a)
+		if err := plistString("argument", a); err != nil {
+			return nil, err
 		}
 	}
 	return argv, nil
+}
+
+// plistString reports why s cannot be a plist string: XML 1.0 cannot carry
+// NUL, most control characters or invalid UTF-8, and the encoder would
+// silently put U+FFFD in their place, so the job would get another value.
+func plistString(what, s string) error {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, invalidXMLRune) {
+		return fmt.Errorf("%s %q: a plist string holds only valid UTF-8 text without NUL or control characters other than tab and newline", what, s)
+	}
+	return nil
 }
 
 // invalidXMLRune reports runes that XML 1.0 cannot carry at all.
@@ -162,18 +175,13 @@ func invalidXMLRune(r rune) bool {
 	return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF
 }
 
-func jobTimes(c Config) (exitTimeOut, throttle int, err error) {
-	if c.StopGrace < 0 || c.StopGrace+StopMargin > maxExitTimeOut {
-		return 0, 0, fmt.Errorf("stop grace %s: must be between 0s and %s; lower --stop-grace", c.StopGrace, maxExitTimeOut-StopMargin)
+// exitTimeOut is ExitTimeOut in whole seconds, rounded up so that launchd
+// never kills hsup before it has stopped its child.
+func exitTimeOut(c Config) (int, error) {
+	if c.StopGrace < 0 || c.StopTimeout() > maxExitTimeOut {
+		return 0, fmt.Errorf("stop grace %s: must be between 0s and %s; lower --stop-grace", c.StopGrace, maxExitTimeOut-managed.StopMargin)
 	}
-	t := c.ThrottleInterval
-	if t == 0 {
-		t = DefaultThrottleInterval
-	}
-	if t < time.Second || t > time.Hour {
-		return 0, 0, fmt.Errorf("throttle interval %s: must be between 1s and 1h", t)
-	}
-	return ceilSeconds(c.StopGrace + StopMargin), ceilSeconds(t), nil
+	return ceilSeconds(c.StopTimeout()), nil
 }
 
 func ceilSeconds(d time.Duration) int {
@@ -185,7 +193,7 @@ func (c Config) logDir() (string, error) {
 		if !path.IsAbs(c.LogDir) {
 			return "", fmt.Errorf("log directory %q: must be absolute; pass --log-dir with a full path", c.LogDir)
 		}
-		return c.LogDir, nil
+		return c.LogDir, plistString("log directory", c.LogDir)
 	}
 	if !path.IsAbs(c.Home) {
 		return "", fmt.Errorf("home directory %q: must be absolute to place logs; set HOME or pass --log-dir", c.Home)
@@ -193,22 +201,17 @@ func (c Config) logDir() (string, error) {
 	return path.Join(c.Home, "Library", "Logs", c.Label), nil
 }
 
-// limits returns the resource-limit dictionaries for --nofile. The hard
-// limit must not be below the soft one, or launchd's setrlimit fails.
-func limits(soft, hard uint64) (*ResourceLimits, *ResourceLimits, error) {
-	if soft == 0 {
+// limits returns the resource-limit dictionaries for --nofile, hard equal
+// to soft: hsup gives the child --nofile and needs no headroom above it,
+// and a hard limit below the soft one would make launchd's setrlimit fail.
+func limits(nofile uint64) (*ResourceLimits, *ResourceLimits, error) {
+	if nofile == 0 {
 		return nil, nil, nil
 	}
-	if hard == 0 {
-		hard = soft
+	if nofile > math.MaxInt32 {
+		return nil, nil, fmt.Errorf("file limit %d does not fit a plist integer launchd accepts; lower --nofile", nofile)
 	}
-	if hard < soft {
-		return nil, nil, fmt.Errorf("hard file limit %d is below --nofile %d; raise the hard limit or lower --nofile", hard, soft)
-	}
-	if hard > math.MaxInt32 {
-		return nil, nil, fmt.Errorf("file limit %d does not fit a plist integer launchd accepts; lower --nofile", hard)
-	}
-	return &ResourceLimits{NumberOfFiles: int(soft)}, &ResourceLimits{NumberOfFiles: int(hard)}, nil
+	return &ResourceLimits{NumberOfFiles: int(nofile)}, &ResourceLimits{NumberOfFiles: int(nofile)}, nil
 }
 
 // ValidateLabel checks a job label: non-empty, [A-Za-z0-9._-], no leading

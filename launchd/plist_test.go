@@ -8,20 +8,24 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hsup/hsup/managed"
 )
 
 func testConfig() Config {
 	return Config{
-		Label:   "com.example.hermes-webui",
-		Hsup:    "/Users/ann/bin/hsup",
-		RunArgs: []string{"--nofile=4096", "--health-url=http://127.0.0.1:8787/health?a=1&b=<2>", "--stop-grace=10s"},
-		Program: "/usr/bin/python3",
-		Args: []string{"server.py", "a b", `it's "quoted"`, "100% $HOME", `back\slash`, "tab\tnew\nline\r\ncrlf",
-			"<xml>&amp;</xml>", "", "café ☕"},
+		Label: "com.example.hermes-webui",
+		Command: managed.Command{
+			Hsup:    "/Users/ann/bin/hsup",
+			RunArgs: []string{"--nofile=4096", "--health-url=http://127.0.0.1:8787/health?a=1&b=<2>", "--stop-grace=10s"},
+			Program: "/usr/bin/python3",
+			Args: []string{"server.py", "a b", `it's "quoted"`, "100% $HOME", `back\slash`, "tab\tnew\nline\r\ncrlf",
+				"<xml>&amp;</xml>", "", "café ☕"},
+			StopGrace: 10 * time.Second,
+		},
 		Home:             "/Users/ann",
 		WorkingDirectory: "/Users/ann/hermes webui",
 		Path:             "/opt/homebrew/bin:/usr/bin:/bin",
-		StopGrace:        10 * time.Second,
 		NoFile:           4096,
 	}
 }
@@ -54,16 +58,16 @@ func TestGenerateRoundTrip(t *testing.T) {
 			wantText: []string{"<?xml", "<!DOCTYPE plist", "\t<key>Label</key>", "<integer>15</integer>", "<true/>"},
 		},
 		{
-			name: "log dir, larger hard limit, fractional grace, inherit nothing else",
+			name: "log dir, other limit, fractional grace, inherit nothing else",
 			config: func(c Config) Config {
-				c.LogDir, c.NoFile, c.NoFileHard, c.StopGrace = "/var/log/webui", 8192, 10240, 2500*time.Millisecond
-				c.ThrottleInterval, c.Path, c.WorkingDirectory = 30*time.Second, "", ""
+				c.LogDir, c.NoFile, c.StopGrace = "/var/log/webui", 8192, 2500*time.Millisecond
+				c.Path, c.WorkingDirectory = "", ""
 				return c
 			},
 			wantJob: func(c Config) Job {
 				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: true,
-					ThrottleInterval: 30, ExitTimeOut: 8,
-					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 8192}, HardResourceLimits: &ResourceLimits{NumberOfFiles: 10240},
+					ThrottleInterval: 10, ExitTimeOut: 8,
+					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 8192}, HardResourceLimits: &ResourceLimits{NumberOfFiles: 8192},
 					StandardOutPath: "/var/log/webui/stdout.log", StandardErrorPath: "/var/log/webui/stderr.log",
 					EnvironmentVariables: map[string]string{"HOME": "/Users/ann"}}
 			},
@@ -140,7 +144,6 @@ func TestNewJobRefusals(t *testing.T) {
 		{name: "relative hsup", config: func(c Config) Config { c.Hsup = "hsup"; return c }, wantErr: "hsup path"},
 		{name: "negative grace", config: func(c Config) Config { c.StopGrace = -1; return c }, wantErr: "stop grace"},
 		{name: "huge grace", config: func(c Config) Config { c.StopGrace = 48 * time.Hour; return c }, wantErr: "stop grace"},
-		{name: "hard below soft", config: func(c Config) Config { c.NoFileHard = 1024; return c }, wantErr: "below --nofile"},
 		{name: "limit too large", config: func(c Config) Config { c.NoFile = 1 << 40; return c }, wantErr: "does not fit"},
 		{name: "relative log dir", config: func(c Config) Config { c.LogDir = "logs"; return c }, wantErr: "log directory"},
 		{name: "no home, no log dir", config: func(c Config) Config { c.Home = ""; return c }, wantErr: "home directory"},
@@ -148,7 +151,10 @@ func TestNewJobRefusals(t *testing.T) {
 		{name: "relative working dir", config: func(c Config) Config { c.WorkingDirectory = "srv"; return c }, wantErr: "working directory"},
 		{name: "control character", config: func(c Config) Config { c.Args = []string{"a\x01"}; return c }, wantErr: "UTF-8"},
 		{name: "invalid UTF-8", config: func(c Config) Config { c.Args = []string{"\xff"}; return c }, wantErr: "UTF-8"},
-		{name: "tiny throttle", config: func(c Config) Config { c.ThrottleInterval = time.Millisecond; return c }, wantErr: "throttle"},
+		{name: "control character in log dir", config: func(c Config) Config { c.LogDir = "/var/log/\x12"; return c }, wantErr: "log directory"},
+		{name: "control character in home", config: func(c Config) Config { c.Home = "/Users/\x1b"; return c }, wantErr: "home directory"},
+		{name: "control character in working dir", config: func(c Config) Config { c.WorkingDirectory = "/srv/\x7f\x01"; return c }, wantErr: "working directory"},
+		{name: "invalid UTF-8 in PATH", config: func(c Config) Config { c.Path = "/bin:\xff"; return c }, wantErr: "PATH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,8 +222,10 @@ func TestPathAndCommands(t *testing.T) {
 
 func ExampleGenerate() {
 	data, _ := Generate(Config{
-		Label: "com.example.webui", Hsup: "/usr/local/bin/hsup", Program: "/usr/bin/python3",
-		Args: []string{"server.py"}, Home: "/Users/ann", StopGrace: 10 * time.Second, NoFile: 4096,
+		Label: "com.example.webui",
+		Command: managed.Command{Hsup: "/usr/local/bin/hsup", Program: "/usr/bin/python3",
+			Args: []string{"server.py"}, StopGrace: 10 * time.Second},
+		Home: "/Users/ann", NoFile: 4096,
 	})
 	fmt.Print(string(data))
 	// Output:

@@ -9,9 +9,11 @@
 //	/healthz?live=1   200 while Options.Live returns nil (hsup's own loop turns)
 //	/debug/pprof/     only with Options.Pprof
 //
-// The supervisor does not import this package. cmd/hsup calls the plain-valued
-// methods of Metrics (State, Restart, Probe, ...) from the supervisor's and the
-// health monitor's event callbacks; all methods are safe for concurrent use.
+// The supervisor does not import this package, and this package keeps no copy
+// of the supervisor's state: gauges and /healthz read Options.Status (the
+// supervisor's one published status) when asked, and counters are fed by
+// cmd/hsup from the supervisor's and the monitors' events (Restart,
+// ChildExited, Probe, Bundle). All methods are safe for concurrent use.
 //
 // Server separates Listen from Serve so that a taken port is reported at
 // start-up, before any child is started.

@@ -11,17 +11,15 @@ import (
 	"go.uber.org/zap"
 )
 
-// The integrator feeds events from the supervisor's callbacks; /healthz
-// reports the result.
+// /healthz reports the supervisor's published status, read when asked.
 func ExampleMetrics_Health() {
 	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	now := start.Add(20 * time.Second)
-	m := metrics.New(metrics.Options{Now: func() time.Time { return now }})
-
-	m.Restart("heartbeat")
-	m.ChildStarted(4242, start)
-	m.State("running", 4242)
-	m.Heartbeat(17, now.Add(-4*time.Second))
+	status := func() metrics.Status {
+		return metrics.Status{State: "running", Pid: 4242, StartedAt: start, Restarts: 1, LastRestartReason: "heartbeat",
+			HeartbeatKnown: true, HeartbeatValue: 17, HeartbeatAdvancedAt: now.Add(-4 * time.Second)}
+	}
+	m := metrics.New(metrics.Options{Now: func() time.Time { return now }, Status: status})
 
 	h, healthy := m.Health(now)
 	b, _ := json.Marshal(h)

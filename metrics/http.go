@@ -51,16 +51,9 @@ func (m *Metrics) Handler() http.Handler {
 // Health returns what /healthz reports at now, and whether that is healthy
 // (the child is "running").
 func (m *Metrics) Health(now time.Time) (Health, bool) {
-	age, ok := m.heartbeatAgeAt(now)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	h := Health{
-		State:             m.snap.state,
-		PID:               m.snap.pid,
-		Restarts:          m.snap.restarts,
-		LastRestartReason: m.snap.lastReason,
-	}
-	if ok {
+	st := m.status()
+	h := Health{State: st.State, PID: st.Pid, Restarts: st.Restarts, LastRestartReason: st.LastRestartReason}
+	if age, ok := heartbeatAge(st, now); ok {
 		h.HeartbeatAgeSeconds = &age
 	}
 	return h, h.State == "running"

@@ -58,51 +58,39 @@ func TestHealthz(t *testing.T) {
 	ptr := func(f float64) *float64 { return &f }
 	tests := []struct {
 		name     string
-		calls    func(m *Metrics)
+		status   Status
 		wantCode int
 		want     Health
 	}{
 		{
 			name:     "before any child",
-			calls:    func(m *Metrics) {},
+			status:   Status{State: "backoff"},
 			wantCode: http.StatusServiceUnavailable,
-			want:     Health{State: "stopped"},
+			want:     Health{State: "backoff"},
 		},
 		{
-			name: "starting",
-			calls: func(m *Metrics) {
-				m.ChildStarted(42, t0)
-				m.State("starting", 42)
-			},
+			name:     "starting",
+			status:   Status{State: "starting", Pid: 42, StartedAt: t0},
 			wantCode: http.StatusServiceUnavailable,
 			want:     Health{State: "starting", PID: 42},
 		},
 		{
 			name: "running with heartbeat after one restart",
-			calls: func(m *Metrics) {
-				m.Restart("heartbeat")
-				m.ChildStarted(42, t0)
-				m.State("running", 42)
-				m.Heartbeat(5, t0.Add(-3*time.Second))
-			},
+			status: Status{State: "running", Pid: 42, StartedAt: t0, Restarts: 1, LastRestartReason: "heartbeat",
+				HeartbeatKnown: true, HeartbeatValue: 5, HeartbeatAdvancedAt: t0.Add(-3 * time.Second)},
 			wantCode: http.StatusOK,
 			want:     Health{State: "running", PID: 42, Restarts: 1, LastRestartReason: "heartbeat", HeartbeatAgeSeconds: ptr(3)},
 		},
 		{
-			name: "capturing",
-			calls: func(m *Metrics) {
-				m.ChildStarted(42, t0)
-				m.State("running", 42)
-				m.State("capturing", 42)
-			},
+			name:     "capturing",
+			status:   Status{State: "capturing", Pid: 42, StartedAt: t0},
 			wantCode: http.StatusServiceUnavailable,
 			want:     Health{State: "capturing", PID: 42},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := New(Options{Now: func() time.Time { return t0 }})
-			tt.calls(m)
+			m := New(Options{Now: func() time.Time { return t0 }, Status: func() Status { return tt.status }})
 			code, body := get(t, serve(t, m.Handler())+"/healthz")
 			if code != tt.wantCode {
 				t.Errorf("status = %d, want %d; body %s", code, tt.wantCode, body)
@@ -204,7 +192,7 @@ func TestHandlerRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := New(Options{Pprof: tt.pprof})
+			m := New(Options{Pprof: tt.pprof, Labels: testLabels})
 			code, body := get(t, serve(t, m.Handler())+tt.path)
 			if code != tt.wantCode {
 				t.Errorf("GET %s: status %d, want %d", tt.path, code, tt.wantCode)

@@ -3,41 +3,55 @@ package metrics
 import (
 	"context"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// Child states, as reported by the supervisor. The label set of
-// hsup_child_state is pre-initialised with these; other values are accepted
-// and get a series of their own.
-var States = []string{"starting", "running", "capturing", "stopping", "backoff", "stopped"}
+// Labels are the label values pre-initialised to 0, so that rate() and
+// alerts work before the first event. They come from the packages that own
+// them (supervise's states, the restart reasons of supervise, healthcheck
+// and diagnose, ...); cmd/hsup gathers them.
+type Labels struct {
+	States        []string // hsup_child_state
+	Reasons       []string // hsup_child_restarts_total
+	Probes        []string // probe kinds of hsup_health_probes_total
+	ProbeResults  []string // results of hsup_health_probes_total
+	BundleResults []string // hsup_diagnostics_bundles_total
+}
 
-// Restart reasons, pre-initialised to 0 in hsup_child_restarts_total so that
-// rate() and alerts work before the first restart.
-var Reasons = []string{"exit", "health", "deep", "heartbeat", "busy", "startup", "fd_pressure"}
+// Status is the supervisor's published status as the metrics read it, at
+// scrape and /healthz time. Zero times mean unknown.
+type Status struct {
+	State             string
+	Pid               int // 0 when no child process exists
+	StartedAt         time.Time
+	Restarts          int
+	LastRestartReason string
+	Backoff           time.Duration
 
-// Probe kinds and results, pre-initialised in hsup_health_probes_total.
-var (
-	Probes       = []string{"cheap", "deep"}
-	ProbeResults = []string{"ok", "degraded", "busy", "timeout", "refused", "reset", "error"}
-)
+	HeartbeatKnown      bool
+	HeartbeatValue      float64
+	HeartbeatAdvancedAt time.Time
 
-// Bundle results, pre-initialised in hsup_diagnostics_bundles_total.
-var BundleResults = []string{"ok", "partial", "failed"}
-
-// initialState is reported before the first State call: no child runs yet.
-const initialState = "stopped"
+	OpenFDs int // 0 until counted
+	FDLimit uint64
+}
 
 // Options configures New. The zero value is usable: Now defaults to
-// time.Now, /healthz?live=1 answers 503 until Live is set.
+// time.Now, Status to a child that does not exist yet, and /healthz?live=1
+// answers 503 until Live is set.
 type Options struct {
 	// Now is the clock for hsup_heartbeat_age_seconds and /healthz.
 	Now func() time.Time
+	// Status returns the supervisor's current status; it must not block.
+	Status func() Status
+	// Labels are pre-initialised to 0.
+	Labels Labels
 	// Live round-trips a request through the supervisor's loop; nil means
-	// hsup is alive. It is called with a context bounded by LiveTimeout.
+	// hsup cannot vouch for its loop. It is called with a context bounded by
+	// LiveTimeout.
 	Live func(ctx context.Context) error
 	// LiveTimeout bounds one Live call; 0 means 5s.
 	LiveTimeout time.Duration
@@ -45,78 +59,66 @@ type Options struct {
 	Pprof bool
 }
 
-// Metrics holds hsup's collectors and the little state /healthz reports.
-// All methods are safe for concurrent use.
+// Metrics holds hsup's collectors. Gauges are read from Options.Status at
+// scrape time; counters are fed by the supervisor's and the monitors'
+// events. All methods are safe for concurrent use.
 type Metrics struct {
 	opts Options
 	reg  *prometheus.Registry
 
-	up, startTime, hbValue, openFDs, nofile, backoff prometheus.Gauge
-	state                                            *prometheus.GaugeVec
-	restarts, exits, probes, bundles                 *prometheus.CounterVec
-	probeDur                                         *prometheus.HistogramVec
-	captureDur                                       prometheus.Histogram
-
-	mu   sync.Mutex
-	snap snapshot
-}
-
-// snapshot is what /healthz and the heartbeat age need; guarded by mu.
-type snapshot struct {
-	state       string
-	pid         int
-	restarts    int
-	lastReason  string
-	hbKnown     bool
-	hbAdvanced  time.Time
-	knownStates map[string]bool
+	restarts, exits, probes, bundles *prometheus.CounterVec
+	probeDur                         *prometheus.HistogramVec
+	captureDur                       prometheus.Histogram
 }
 
 // New builds the collectors on a fresh registry with the Go and process
-// collectors, and pre-initialises every known label value.
+// collectors, and pre-initialises every label value in opts.Labels.
 func New(opts Options) *Metrics {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Status == nil {
+		opts.Status = func() Status { return Status{} }
 	}
 	if opts.LiveTimeout <= 0 {
 		opts.LiveTimeout = 5 * time.Second
 	}
 	m := &Metrics{opts: opts, reg: prometheus.NewRegistry()}
-	m.snap.state = initialState
-	m.snap.knownStates = make(map[string]bool, len(States))
-	for _, s := range States {
-		m.snap.knownStates[s] = true
-	}
-	m.newGauges()
 	m.newCounters()
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.up, m.startTime, m.hbValue, m.openFDs, m.nofile, m.backoff,
-		m.state, m.restarts, m.exits, m.probes, m.bundles, m.probeDur, m.captureDur,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "hsup_heartbeat_age_seconds",
-			Help: "Seconds since the child's heartbeat counter last advanced (0 until one is seen).",
-		}, m.heartbeatAge),
+		newStateCollector(opts.Labels.States, m.status),
+		m.restarts, m.exits, m.probes, m.bundles, m.probeDur, m.captureDur,
 	)
+	m.reg.MustRegister(m.gauges()...)
 	m.initLabels()
 	return m
 }
 
-func (m *Metrics) newGauges() {
-	g := func(name, help string) prometheus.Gauge {
-		return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+func (m *Metrics) status() Status { return m.opts.Status() }
+
+// gauges are functions of the published status, evaluated at scrape time.
+func (m *Metrics) gauges() []prometheus.Collector {
+	g := func(name, help string, f func(Status) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(m.status()) })
 	}
-	m.up = g("hsup_child_up", "1 while a child process runs, 0 otherwise.")
-	m.startTime = g("hsup_child_start_time_seconds", "Start time of the current child since the Unix epoch in seconds.")
-	m.hbValue = g("hsup_heartbeat_value", "Last value of the child's heartbeat counter (accepted connections).")
-	m.openFDs = g("hsup_child_open_fds", "Number of open file descriptors of the child.")
-	m.nofile = g("hsup_child_nofile_limit", "RLIMIT_NOFILE soft limit the child really runs with.")
-	m.backoff = g("hsup_backoff_seconds", "Current wait before the next restart in seconds, 0 when none.")
-	m.state = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "hsup_child_state",
-		Help: "1 for the supervisor's current child state, 0 for the others.",
-	}, []string{"state"})
+	return []prometheus.Collector{
+		g("hsup_child_up", "1 while a child process runs, 0 otherwise.",
+			func(s Status) float64 { return boolFloat(s.Pid != 0) }),
+		g("hsup_child_start_time_seconds", "Start time of the current child since the Unix epoch in seconds.",
+			func(s Status) float64 { return unixSeconds(s.StartedAt) }),
+		g("hsup_heartbeat_value", "Last value of the child's heartbeat counter (accepted connections).",
+			func(s Status) float64 { return s.HeartbeatValue }),
+		g("hsup_heartbeat_age_seconds", "Seconds since the child's heartbeat counter last advanced (0 until one is seen).",
+			func(s Status) float64 { age, _ := heartbeatAge(s, m.opts.Now()); return age }),
+		g("hsup_child_open_fds", "Number of open file descriptors of the child.",
+			func(s Status) float64 { return float64(s.OpenFDs) }),
+		g("hsup_child_nofile_limit", "RLIMIT_NOFILE soft limit the child really runs with.",
+			func(s Status) float64 { return float64(s.FDLimit) }),
+		g("hsup_backoff_seconds", "Current wait before the next restart in seconds, 0 when none.",
+			func(s Status) float64 { return s.Backoff.Seconds() }),
+	}
 }
 
 func (m *Metrics) newCounters() {
@@ -149,20 +151,17 @@ func (m *Metrics) newCounters() {
 
 // initLabels makes every known series exist with value 0 from the start.
 func (m *Metrics) initLabels() {
-	for _, s := range States {
-		m.state.WithLabelValues(s).Set(0)
-	}
-	m.state.WithLabelValues(initialState).Set(1)
-	for _, r := range Reasons {
+	l := m.opts.Labels
+	for _, r := range l.Reasons {
 		m.restarts.WithLabelValues(r)
 	}
-	for _, p := range Probes {
+	for _, p := range l.Probes {
 		m.probeDur.WithLabelValues(p)
-		for _, r := range ProbeResults {
+		for _, r := range l.ProbeResults {
 			m.probes.WithLabelValues(p, r)
 		}
 	}
-	for _, r := range BundleResults {
+	for _, r := range l.BundleResults {
 		m.bundles.WithLabelValues(r)
 	}
 }
@@ -170,83 +169,18 @@ func (m *Metrics) initLabels() {
 // Registry returns the private registry, e.g. for extra collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// childUp reports whether a child process exists in the given state.
-func childUp(state string) bool {
-	switch state {
-	case "starting", "running", "capturing", "stopping":
-		return true
-	}
-	return false
-}
+// ChildExited counts one exit status of a child (128+N for signal N), or
+// the code of a start that failed.
+func (m *Metrics) ChildExited(code int) { m.exits.WithLabelValues(strconv.Itoa(code)).Inc() }
 
-// State records a state change of the supervisor and the child's pid (0 when
-// none). It sets hsup_child_state and hsup_child_up.
-func (m *Metrics) State(state string, pid int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.snap.knownStates[state] = true
-	for s := range m.snap.knownStates {
-		m.state.WithLabelValues(s).Set(0)
-	}
-	m.state.WithLabelValues(state).Set(1)
-	m.snap.state, m.snap.pid = state, pid
-	m.up.Set(boolFloat(childUp(state)))
-}
+// Restart counts a restart decided by hsup for the given reason.
+func (m *Metrics) Restart(reason string) { m.restarts.WithLabelValues(reason).Inc() }
 
-// ChildStarted records a new child process. The heartbeat age restarts from
-// unknown because the new process has its own counter.
-func (m *Metrics) ChildStarted(pid int, at time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.snap.pid = pid
-	m.snap.hbKnown = false
-	m.startTime.Set(float64(at.UnixNano()) / 1e9)
-	m.hbValue.Set(0)
-	m.up.Set(1)
-}
-
-// ChildExited records the exit status of the child (128+N for signal N).
-func (m *Metrics) ChildExited(code int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.snap.pid = 0
-	m.exits.WithLabelValues(strconv.Itoa(code)).Inc()
-	m.up.Set(0)
-}
-
-// Restart records a restart decided by hsup for the given reason.
-func (m *Metrics) Restart(reason string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.snap.restarts++
-	m.snap.lastReason = reason
-	m.restarts.WithLabelValues(reason).Inc()
-}
-
-// Backoff records the current wait before the next restart; 0 when none.
-func (m *Metrics) Backoff(d time.Duration) { m.backoff.Set(d.Seconds()) }
-
-// Probe records one health probe: probe is "cheap" or "deep", result one of
-// ProbeResults, d its duration.
+// Probe records one health probe: probe is "cheap" or "deep", result its
+// class, d its duration.
 func (m *Metrics) Probe(probe, result string, d time.Duration) {
 	m.probes.WithLabelValues(probe, result).Inc()
 	m.probeDur.WithLabelValues(probe).Observe(d.Seconds())
-}
-
-// Heartbeat records the child's heartbeat counter and when it last advanced
-// (as tracked by the health policy).
-func (m *Metrics) Heartbeat(value float64, advancedAt time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.snap.hbKnown = true
-	m.snap.hbAdvanced = advancedAt
-	m.hbValue.Set(value)
-}
-
-// FDs records the child's open file descriptors and its real RLIMIT_NOFILE.
-func (m *Metrics) FDs(open int, limit uint64) {
-	m.openFDs.Set(float64(open))
-	m.nofile.Set(float64(limit))
 }
 
 // Bundle records one diagnostics capture: result "ok", "partial" or
@@ -256,24 +190,20 @@ func (m *Metrics) Bundle(result string, d time.Duration) {
 	m.captureDur.Observe(d.Seconds())
 }
 
-// heartbeatAge is evaluated at scrape time.
-func (m *Metrics) heartbeatAge() float64 {
-	age, ok := m.heartbeatAgeAt(m.opts.Now())
-	if !ok {
-		return 0
-	}
-	return age
-}
-
-// heartbeatAgeAt reports the heartbeat age at now, and false while no
-// heartbeat has been seen for the current child.
-func (m *Metrics) heartbeatAgeAt(now time.Time) (float64, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if !m.snap.hbKnown {
+// heartbeatAge is the heartbeat's age at now, and false while none has
+// been seen for the current child.
+func heartbeatAge(s Status, now time.Time) (float64, bool) {
+	if !s.HeartbeatKnown {
 		return 0, false
 	}
-	return max(0, now.Sub(m.snap.hbAdvanced).Seconds()), true
+	return max(0, now.Sub(s.HeartbeatAdvancedAt).Seconds()), true
+}
+
+func unixSeconds(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixNano()) / 1e9
 }
 
 func boolFloat(b bool) float64 {

@@ -11,23 +11,38 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// fakeClock is a settable Now for heartbeat ages.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.t }
-
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
+// testLabels are the label sets cmd/hsup gathers from their owners.
+var testLabels = Labels{
+	States:        []string{"starting", "running", "capturing", "stopping", "backoff", "stopped"},
+	Reasons:       []string{"exit", "health", "deep", "heartbeat", "busy", "startup", "fd_pressure"},
+	Probes:        []string{"cheap", "deep"},
+	ProbeResults:  []string{"ok", "degraded", "busy", "timeout", "refused", "reset", "error"},
+	BundleResults: []string{"ok", "partial", "failed"},
+}
+
+// fixture is a status and a clock the test sets, read by the Metrics.
+type fixture struct {
+	st  Status
+	now time.Time
+}
+
+func newFixture() (*fixture, *Metrics) {
+	f := &fixture{now: t0}
+	return f, New(Options{Now: func() time.Time { return f.now }, Status: func() Status { return f.st }, Labels: testLabels})
+}
 
 func TestSeries(t *testing.T) {
 	tests := []struct {
 		name  string
-		calls func(m *Metrics, c *fakeClock)
+		calls func(m *Metrics, f *fixture)
 		names []string
 		want  string
 	}{
 		{
-			name:  "initial state is stopped and restarts pre-initialised",
-			calls: func(m *Metrics, c *fakeClock) {},
+			name:  "before the first child: backoff, restarts pre-initialised",
+			calls: func(m *Metrics, f *fixture) { f.st = Status{State: "backoff"} },
 			names: []string{"hsup_child_up", "hsup_child_state", "hsup_child_restarts_total", "hsup_heartbeat_age_seconds"},
 			want: `
 # HELP hsup_child_restarts_total Child restarts decided by hsup, by reason.
@@ -41,11 +56,11 @@ hsup_child_restarts_total{reason="heartbeat"} 0
 hsup_child_restarts_total{reason="startup"} 0
 # HELP hsup_child_state 1 for the supervisor's current child state, 0 for the others.
 # TYPE hsup_child_state gauge
-hsup_child_state{state="backoff"} 0
+hsup_child_state{state="backoff"} 1
 hsup_child_state{state="capturing"} 0
 hsup_child_state{state="running"} 0
 hsup_child_state{state="starting"} 0
-hsup_child_state{state="stopped"} 1
+hsup_child_state{state="stopped"} 0
 hsup_child_state{state="stopping"} 0
 # HELP hsup_child_up 1 while a child process runs, 0 otherwise.
 # TYPE hsup_child_up gauge
@@ -57,9 +72,8 @@ hsup_heartbeat_age_seconds 0
 		},
 		{
 			name: "running child restarted for health",
-			calls: func(m *Metrics, c *fakeClock) {
-				m.ChildStarted(42, time.Unix(1700000000, 500000000))
-				m.State("running", 42)
+			calls: func(m *Metrics, f *fixture) {
+				f.st = Status{State: "running", Pid: 42, StartedAt: time.Unix(1700000000, 500000000), Restarts: 1}
 				m.Restart("health")
 			},
 			names: []string{"hsup_child_up", "hsup_child_start_time_seconds", "hsup_child_state", "hsup_child_restarts_total"},
@@ -91,15 +105,12 @@ hsup_child_up 1
 		},
 		{
 			name: "exit then backoff",
-			calls: func(m *Metrics, c *fakeClock) {
-				m.ChildStarted(42, t0)
-				m.State("running", 42)
+			calls: func(m *Metrics, f *fixture) {
 				m.ChildExited(137)
 				m.ChildExited(137)
 				m.ChildExited(0)
 				m.Restart("exit")
-				m.State("backoff", 0)
-				m.Backoff(1500 * time.Millisecond)
+				f.st = Status{State: "backoff", Restarts: 1, Backoff: 1500 * time.Millisecond}
 			},
 			names: []string{"hsup_child_up", "hsup_child_exits_total", "hsup_backoff_seconds"},
 			want: `
@@ -117,9 +128,10 @@ hsup_child_up 0
 		},
 		{
 			name: "unknown state gets its own series and is zeroed later",
-			calls: func(m *Metrics, c *fakeClock) {
-				m.State("paused", 7)
-				m.State("starting", 7)
+			calls: func(m *Metrics, f *fixture) {
+				f.st = Status{State: "paused", Pid: 7}
+				gather(m)
+				f.st = Status{State: "starting", Pid: 7}
 			},
 			names: []string{"hsup_child_up", "hsup_child_state"},
 			want: `
@@ -139,10 +151,9 @@ hsup_child_up 1
 		},
 		{
 			name: "heartbeat age computed at scrape time",
-			calls: func(m *Metrics, c *fakeClock) {
-				m.ChildStarted(42, t0)
-				m.Heartbeat(17, t0.Add(2*time.Second))
-				c.t = t0.Add(9500 * time.Millisecond)
+			calls: func(m *Metrics, f *fixture) {
+				f.st = Status{State: "running", Pid: 42, StartedAt: t0, HeartbeatKnown: true, HeartbeatValue: 17, HeartbeatAdvancedAt: t0.Add(2 * time.Second)}
+				f.now = t0.Add(9500 * time.Millisecond)
 			},
 			names: []string{"hsup_heartbeat_value", "hsup_heartbeat_age_seconds"},
 			want: `
@@ -155,11 +166,10 @@ hsup_heartbeat_value 17
 `,
 		},
 		{
-			name: "new child resets the heartbeat",
-			calls: func(m *Metrics, c *fakeClock) {
-				m.Heartbeat(17, t0)
-				c.t = t0.Add(time.Minute)
-				m.ChildStarted(43, c.t)
+			name: "new child: no heartbeat yet",
+			calls: func(m *Metrics, f *fixture) {
+				f.now = t0.Add(time.Minute)
+				f.st = Status{State: "starting", Pid: 43, StartedAt: f.now}
 			},
 			names: []string{"hsup_heartbeat_value", "hsup_heartbeat_age_seconds"},
 			want: `
@@ -173,8 +183,8 @@ hsup_heartbeat_value 0
 		},
 		{
 			name: "file descriptors",
-			calls: func(m *Metrics, c *fakeClock) {
-				m.FDs(366, 4096)
+			calls: func(m *Metrics, f *fixture) {
+				f.st = Status{State: "running", Pid: 42, OpenFDs: 366, FDLimit: 4096}
 			},
 			names: []string{"hsup_child_open_fds", "hsup_child_nofile_limit"},
 			want: `
@@ -188,7 +198,7 @@ hsup_child_open_fds 366
 		},
 		{
 			name: "bundles",
-			calls: func(m *Metrics, c *fakeClock) {
+			calls: func(m *Metrics, f *fixture) {
 				m.Bundle("ok", 300*time.Millisecond)
 				m.Bundle("partial", 12*time.Second)
 			},
@@ -219,9 +229,8 @@ hsup_diagnostics_capture_seconds_count 2
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &fakeClock{t: t0}
-			m := New(Options{Now: c.Now})
-			tt.calls(m, c)
+			f, m := newFixture()
+			tt.calls(m, f)
 			if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(tt.want), tt.names...); err != nil {
 				t.Error(err)
 			}
@@ -229,8 +238,11 @@ hsup_diagnostics_capture_seconds_count 2
 	}
 }
 
+// gather scrapes the registry once, as Prometheus would.
+func gather(m *Metrics) { _, _ = m.Registry().Gather() }
+
 func TestProbeSeries(t *testing.T) {
-	m := New(Options{})
+	_, m := newFixture()
 	m.Probe("cheap", "ok", 3*time.Millisecond)
 	m.Probe("cheap", "ok", 4*time.Millisecond)
 	m.Probe("cheap", "timeout", 2*time.Second)
@@ -254,8 +266,8 @@ func TestProbeSeries(t *testing.T) {
 		})
 	}
 	// Every probe/result pair exists before it happens, so alerts on rate() work.
-	if n := testutil.CollectAndCount(m.probes); n != len(Probes)*len(ProbeResults) {
-		t.Errorf("hsup_health_probes_total has %d series, want %d", n, len(Probes)*len(ProbeResults))
+	if n := testutil.CollectAndCount(m.probes); n != len(testLabels.Probes)*len(testLabels.ProbeResults) {
+		t.Errorf("hsup_health_probes_total has %d series, want %d", n, len(testLabels.Probes)*len(testLabels.ProbeResults))
 	}
 	// Histogram counts: 3 cheap, 1 deep.
 	if n, err := testutil.GatherAndCount(m.Registry(), "hsup_health_probe_duration_seconds"); err != nil || n != 2 {
@@ -266,16 +278,13 @@ func TestProbeSeries(t *testing.T) {
 // TestLint runs promlint over the whole registry (hsup_* plus the Go and
 // process collectors) after every series has a sample.
 func TestLint(t *testing.T) {
-	m := New(Options{})
-	m.ChildStarted(42, t0)
-	m.State("running", 42)
+	f, m := newFixture()
+	f.st = Status{State: "running", Pid: 42, StartedAt: t0, Restarts: 1, Backoff: time.Second,
+		HeartbeatKnown: true, HeartbeatValue: 3, HeartbeatAdvancedAt: t0, OpenFDs: 10, FDLimit: 4096}
 	m.Restart("health")
 	m.ChildExited(1)
 	m.Probe("cheap", "ok", time.Millisecond)
-	m.Heartbeat(3, t0)
-	m.FDs(10, 4096)
 	m.Bundle("ok", time.Second)
-	m.Backoff(time.Second)
 	problems, err := testutil.GatherAndLint(m.Registry())
 	if err != nil {
 		t.Fatalf("gather: %v", err)
@@ -293,7 +302,7 @@ func TestPromtool(t *testing.T) {
 		t.Log("promtool not on PATH; TestLint covers the same rules")
 		return
 	}
-	m := New(Options{})
+	_, m := newFixture()
 	m.Probe("deep", "ok", time.Second)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))

@@ -1,112 +1,131 @@
 package supervise
 
 import (
-	"context"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
 )
 
-// handle feeds one event to the state machine and carries out its action.
-func (s *Supervisor) handle(e event, reason string) {
-	f := facts{capture: s.cfg.Capture != nil}
-	if e == evShutdown {
-		s.shutdown = true
-		if s.reason == "" {
-			s.reason = "shutdown"
+// do carries out an action and returns the fields its announcement carries.
+func (s *Supervisor) do(a action) []zap.Field {
+	switch a {
+	case doStart:
+		s.launch()
+	case doWatch:
+		s.watchChild()
+	case doCapture:
+		s.capture(true)
+	case doWarnCapt:
+		s.capture(false)
+	case doAbandon:
+		s.abandonCapture()
+		if s.st.State == Stopping { // it was the restart's capture: go on with the stop
+			s.stop()
 		}
+	case doStop:
+		s.stop()
+	case doKill:
+		s.kill()
+	case doBackoff:
+		return s.backoff()
+	case doExit:
+		s.emit(Exiting{At: time.Now(), Code: s.st.LastExitCode})
 	}
-	to, act := next(s.state, e, f)
-	if to != s.state && act != doStart { // start() enters Starting once the child has a pid
-		s.transition(to, reason, nil)
-	}
-	s.do(act)
+	return nil
 }
 
 // exited handles the child's exit: the reason it ended decides, with the
 // restart policy, whether it comes back.
 func (s *Supervisor) exited(code int) {
 	c := s.child
-	s.child, s.lastCode = nil, code
+	s.child, s.lastPid = nil, c.proc.Pid()
 	c.cancel()
 	s.cancelCapture()
-	if s.state == Starting || s.state == Running {
-		s.reason = ReasonExit
+	if s.st.State == Starting || s.st.State == Running {
+		s.reason, s.detail = ReasonExit, ""
 	}
-	s.log.Info("child exited", zap.Int("pid", c.proc.Pid()), zap.Int("code", code), zap.String("reason", s.reason))
-	if s.reason == ReasonExit && code == 0 && s.cfg.Health != nil &&
-		s.cfg.Clock.Now().Sub(c.started) < s.cfg.DaemonizeWindow {
-		s.wg.Go(func() { s.warnDaemonized() })
+	s.healthyFor = 0
+	if !s.st.RunningSince.IsZero() {
+		s.healthyFor = time.Since(s.st.RunningSince)
 	}
-	f := facts{capture: s.cfg.Capture != nil, restart: !s.shutdown && shouldRestart(s.cfg.Restart, s.reason, code)}
-	to, act := next(s.state, evExited, f)
-	s.transition(to, s.reason, &exitInfo{pid: c.proc.Pid(), code: code, healthyFor: s.healthyFor(c)})
-	s.do(act)
+	s.st.Pid, s.st.StartedAt, s.st.RunningSince = 0, time.Time{}, time.Time{}
+	s.st.LastExitCode, s.st.Exited = code, true
+	s.log.Info("child exited", zap.Int("pid", s.lastPid), zap.Int("code", code), zap.String("reason", s.reason))
+	s.emit(ChildExited{At: time.Now(), Pid: s.lastPid, Code: code, Reason: s.reason})
+	if s.reason == ReasonExit && code == 0 && s.cfg.Health != nil && time.Since(c.started) < s.cfg.DaemonizeWindow {
+		s.wg.Go(s.warnDaemonized)
+	}
+	f := s.facts()
+	f.restart = !s.st.Shutdown && shouldRestart(s.cfg.Restart, s.reason, code)
+	s.step(evExited, f, s.reason)
 }
 
-type exitInfo struct {
-	pid        int
-	code       int
-	healthyFor time.Duration
-}
-
-func (s *Supervisor) healthyFor(c *child) time.Duration {
-	if c.runningAt.IsZero() {
-		return 0
-	}
-	return s.cfg.Clock.Now().Sub(c.runningAt)
-}
-
-func (s *Supervisor) verdict(v verdict) {
-	if s.child == nil || v.pid != s.child.proc.Pid() {
+// report handles one message from a monitor of the current child.
+func (s *Supervisor) report(cr childReport) {
+	if s.child == nil || cr.pid != s.child.proc.Pid() {
 		return // about a child that is gone
 	}
-	if v.healthy {
-		if s.state == Starting {
-			s.child.runningAt = s.cfg.Clock.Now()
-		}
-		s.handle(evHealthy, "healthy")
+	r := cr.r
+	if r.Probe != nil {
+		s.st.ProbeFailures, s.st.HeartbeatKnown = r.Probe.Failures, r.Probe.HeartbeatKnown
+		s.st.HeartbeatValue, s.st.HeartbeatAdvancedAt = r.Probe.HeartbeatValue, r.Probe.HeartbeatAdvancedAt
+	}
+	if r.FDs != nil {
+		s.st.FDsKnown, s.st.OpenFDs, s.st.FDLimit = true, r.FDs.Open, r.FDs.Limit
+	}
+	switch r.Verdict {
+	case VerdictHealthy:
+		s.healthy("healthy")
+	case VerdictDegraded:
+		s.degraded(r)
+	case VerdictWarn:
+		s.warn(r)
+	}
+}
+
+func (s *Supervisor) healthy(why string) {
+	if s.st.State != Starting {
 		return
 	}
-	if s.state == Starting || s.state == Running {
-		s.reason = v.reason
-		s.handle(evDegraded, v.reason)
-	}
+	s.st.RunningSince = time.Now()
+	s.step(evHealthy, s.facts(), why)
+	s.emit(ChildHealthy{At: s.st.RunningSince, Pid: s.st.Pid})
 }
 
-func (s *Supervisor) captureDone(pid int) {
-	if s.child != nil && s.child.proc.Pid() == pid && s.state == Capturing {
-		s.captureEnd = nil
-		s.handle(evCaptured, s.reason)
+func (s *Supervisor) degraded(r Report) {
+	if s.st.State != Starting && s.st.State != Running {
+		return // a second verdict while the first is being acted on
 	}
+	s.reason, s.detail = r.Reason, r.Detail
+	s.emit(ChildDegraded{At: time.Now(), Pid: s.st.Pid, Reason: r.Reason, Detail: r.Detail})
+	s.step(evDegraded, s.facts(), r.Reason)
 }
 
-// do carries out an action.
-func (s *Supervisor) do(a action) {
-	switch a {
-	case doCapture:
-		s.capture()
-	case doStop:
-		s.stop()
-	case doKill:
-		s.log.Warn("child ignored the stop signal; killing its process group",
-			zap.Int("pid", s.child.proc.Pid()), zap.Duration("grace", s.cfg.StopGrace))
-		s.signalGroup(syscall.SIGKILL)
-	case doBackoff:
-		s.armTimer(s.lastBackoff)
-	case doStart:
-		s.start()
+func (s *Supervisor) warn(r Report) {
+	f := s.facts()
+	if f.capturing || !f.capture {
+		s.log.Debug("no warning bundle: a capture is in flight or captures are off", zap.String("reason", r.Reason))
 	}
+	s.warnWhy = r.Reason
+	s.step(evWarn, f, r.Reason)
 }
 
 func (s *Supervisor) stop() {
 	s.cancelCapture()
 	s.child.cancel() // no more verdicts: the child is going
+	s.emit(ChildStopping{At: time.Now(), Pid: s.st.Pid, Signal: s.cfg.StopSignal, Reason: s.reason, Shutdown: s.st.Shutdown})
 	s.signalGroup(s.cfg.StopSignal)
 	// A SIGSTOPped process cannot act on the stop signal until continued.
 	s.signalGroup(syscall.SIGCONT)
 	s.armTimer(s.cfg.StopGrace)
+}
+
+func (s *Supervisor) kill() {
+	s.log.Warn("child ignored the stop signal; killing its process group",
+		zap.Int("pid", s.st.Pid), zap.Duration("grace", s.cfg.StopGrace))
+	s.emit(ChildKilled{At: time.Now(), Pid: s.st.Pid, Grace: s.cfg.StopGrace})
+	s.signalGroup(syscall.SIGKILL)
 }
 
 func (s *Supervisor) signalGroup(sig syscall.Signal) {
@@ -118,36 +137,25 @@ func (s *Supervisor) signalGroup(sig syscall.Signal) {
 	}
 }
 
-func (s *Supervisor) capture() {
-	ctx, cancel := context.WithCancel(context.Background())
-	if s.cfg.CaptureTimeout > 0 {
-		ctx, cancel = context.WithTimeout(context.Background(), s.cfg.CaptureTimeout)
-	}
-	s.captureEnd = cancel
-	pid, started, reason := s.child.proc.Pid(), s.child.started, s.reason
-	s.wg.Go(func() {
-		defer cancel()
-		// The Capturer logs its own outcome; this line is for debugging the loop.
-		dir, err := s.cfg.Capture.Capture(ctx, pid, reason, started)
-		s.log.Debug("capture returned", zap.Int("pid", pid), zap.String("dir", dir), zap.Error(err))
-		select {
-		case s.captured <- pid:
-		case <-s.quit:
-		}
-	})
+// backoff applies the pure backoff step for the restart just decided and
+// arms its timer.
+func (s *Supervisor) backoff() []zap.Field {
+	var delay time.Duration
+	delay, s.attempt = s.cfg.Backoff.Next(s.attempt, s.healthyFor, s.cfg.Rand())
+	s.st.Restarts++
+	s.st.LastRestartReason, s.st.LastRestartDetail = s.reason, s.detail
+	s.st.Backoff, s.st.BackoffUntil = delay, time.Now().Add(delay)
+	s.emit(BackingOff{At: time.Now(), Delay: delay, Attempt: s.attempt, Restarts: s.st.Restarts,
+		Reason: s.reason, Detail: s.detail})
+	s.armTimer(delay)
+	return []zap.Field{zap.Duration("backoff", delay), zap.Int("restarts", s.st.Restarts), zap.Int("exit_code", s.st.LastExitCode)}
 }
 
-func (s *Supervisor) cancelCapture() {
-	if s.captureEnd != nil {
-		s.captureEnd()
-		s.captureEnd = nil
-	}
-}
-
+// armTimer points the loop's one timer at d from now.
 func (s *Supervisor) armTimer(d time.Duration) {
 	s.stopTimer()
-	s.timer = s.cfg.Clock.NewTimer(d)
-	s.timerC = s.timer.C()
+	s.timer = time.NewTimer(d)
+	s.timerC = s.timer.C
 }
 
 func (s *Supervisor) stopTimer() {

@@ -10,54 +10,82 @@ import (
 // preflightTimeout bounds the "is something already answering?" probe.
 const preflightTimeout = 2 * time.Second
 
-// start starts a replacement child after a backoff.
-func (s *Supervisor) start() {
-	s.preflight()
-	proc, err := s.cfg.Start(s.cfg.Spec)
-	if err != nil {
-		s.startFailed(err)
-		return
-	}
-	s.adopt(proc, "restarted")
+type launchResult struct {
+	proc process
+	err  error
 }
 
-// startFailed treats a child that could not be started (its program was
-// removed, say) as one that exited at once with 127 or 126.
-func (s *Supervisor) startFailed(err error) {
-	se := toStartError(err).(*StartError)
-	s.log.Error("start child", zap.Error(se))
-	s.lastCode, s.reason = se.Code, ReasonExit
-	if !s.shutdown && shouldRestart(s.cfg.Restart, ReasonExit, se.Code) {
-		s.transition(Backoff, ReasonExit, &exitInfo{code: se.Code})
-		s.armTimer(s.lastBackoff)
-		return
-	}
-	s.transition(Stopped, ReasonExit, &exitInfo{code: se.Code})
+// launch runs the preflight and starts the child off the loop: either may
+// take a while (a probe, an exec from a slow disk), and the loop must keep
+// answering signals and pings meanwhile.
+func (s *Supervisor) launch() {
+	s.launching = true
+	s.st.Backoff, s.st.BackoffUntil = 0, time.Time{}
+	s.wg.Go(func() {
+		s.preflight()
+		proc, err := s.cfg.Start(s.cfg.Spec)
+		select {
+		case s.launched <- launchResult{proc: proc, err: err}:
+		case <-s.quit: // cannot happen: Run waits for a launch in flight
+		}
+	})
 }
 
-// adopt makes proc the current child and starts its monitors.
-func (s *Supervisor) adopt(proc process, reason string) {
+// launchDone adopts the started child, or treats a start that failed (its
+// program was removed, say) as a child that exited at once with 127 or 126.
+func (s *Supervisor) launchDone(res launchResult) {
+	s.launching = false
+	if res.err != nil {
+		s.startFailed(res.err)
+		return
+	}
+	now := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
-	now := s.cfg.Clock.Now()
-	s.child = &child{proc: proc, started: now, cancel: cancel}
-	s.reason = ""
-	s.transition(Starting, reason, nil)
+	s.child = &child{proc: res.proc, started: now, ctx: ctx, cancel: cancel}
+	s.st.Pid, s.st.StartedAt, s.st.RunningSince = res.proc.Pid(), now, time.Time{}
+	s.st.ProbeFailures, s.st.HeartbeatKnown, s.st.HeartbeatValue, s.st.HeartbeatAdvancedAt = 0, false, 0, time.Time{}
+	s.st.FDsKnown, s.st.OpenFDs, s.st.FDLimit = false, 0, 0
+	s.reason, s.detail = "", ""
+	s.emit(ChildStarted{At: now, Pid: s.st.Pid, Restart: s.started})
+	why := "started"
+	if s.started {
+		why = "restarted"
+	}
+	s.started = true
+	s.step(evLaunched, s.facts(), why)
+	if s.cfg.Health == nil { // nothing to prove: running at once
+		s.healthy("no health probe")
+	}
+}
+
+func (s *Supervisor) startFailed(err error) {
+	se := toStartError(err)
+	s.log.Error("start child", zap.Error(se))
+	s.st.LastExitCode, s.st.Exited = se.Code, true
+	s.reason, s.detail, s.healthyFor = ReasonExit, se.Error(), 0
+	s.emit(StartFailed{At: time.Now(), Code: se.Code, Err: se})
+	f := s.facts()
+	f.restart = s.started && !s.st.Shutdown && shouldRestart(s.cfg.Restart, ReasonExit, se.Code)
+	if !s.started {
+		s.startErr = se // bad input: exit with nothing left running
+	}
+	s.step(evStartFailed, f, ReasonExit)
+}
+
+// watchChild starts the new child's monitors.
+func (s *Supervisor) watchChild() {
 	if s.cfg.Health != nil {
-		s.watch(ctx, proc.Pid(), s.cfg.Health)
+		s.watch(s.child.ctx, s.st.Pid, s.cfg.Health)
 	}
 	for _, m := range s.cfg.Watchers {
-		s.watch(ctx, proc.Pid(), m)
-	}
-	if s.cfg.Health == nil {
-		s.child.runningAt = now
-		s.handle(evHealthy, "no health probe")
+		s.watch(s.child.ctx, s.st.Pid, m)
 	}
 }
 
 func (s *Supervisor) watch(ctx context.Context, pid int, m Monitor) {
-	report := func(healthy bool, reason string) {
+	report := func(r Report) {
 		select {
-		case s.verdicts <- verdict{pid: pid, healthy: healthy, reason: reason}:
+		case s.reports <- childReport{pid: pid, r: r}:
 		case <-ctx.Done():
 		}
 	}
@@ -91,36 +119,4 @@ func (s *Supervisor) warnDaemonized() {
 			"(double-forked). The program must run in the foreground (Hermes WebUI: --foreground or "+
 			"HERMES_WEBUI_FOREGROUND=1)", zap.String("answering", desc))
 	}
-}
-
-// transition enters state to and tells the log and the observer why.
-func (s *Supervisor) transition(to State, reason string, exit *exitInfo) {
-	ev := Event{At: s.cfg.Clock.Now(), From: s.state, State: to, Reason: reason, Restarts: s.restarts, Shutdown: s.shutdown}
-	if s.child != nil {
-		ev.Pid = s.child.proc.Pid()
-	}
-	if exit != nil {
-		ev.Exited, ev.ExitCode, ev.Pid = true, exit.code, exit.pid
-	}
-	if to == Backoff {
-		healthy := time.Duration(0)
-		if exit != nil {
-			healthy = exit.healthyFor
-		}
-		s.attempt = s.cfg.Backoff.NextAttempt(s.attempt, healthy)
-		s.lastBackoff = s.cfg.Backoff.Delay(s.attempt, s.cfg.Rand())
-		s.attempt++
-		s.restarts++
-		ev.Backoff, ev.Restarts = s.lastBackoff, s.restarts
-	}
-	s.state = to
-	fields := []zap.Field{zap.String("from", ev.From.String()), zap.Int("pid", ev.Pid), zap.String("reason", reason)}
-	if to == Backoff {
-		fields = append(fields, zap.Duration("backoff", ev.Backoff), zap.Int("restarts", ev.Restarts))
-	}
-	if ev.Exited {
-		fields = append(fields, zap.Int("exit_code", ev.ExitCode))
-	}
-	s.log.Info("child "+to.String(), fields...)
-	s.cfg.Observe(ev)
 }

@@ -9,13 +9,14 @@ import (
 	"go.uber.org/zap"
 )
 
-// Monitor watches one child and reports verdicts about it.
+// Monitor watches one child and reports what it finds.
 type Monitor interface {
-	// Watch observes the child with pid until ctx is done. It calls
-	// report(true, "") when the child first proves healthy and
-	// report(false, reason) when it judges the child degraded; after a
-	// degraded report it may return. It must return once ctx is done.
-	Watch(ctx context.Context, pid int, report func(healthy bool, reason string))
+	// Watch observes the child with pid until ctx is done. It calls report
+	// with facts as it gathers them, with VerdictHealthy when the child first
+	// proves healthy, and with VerdictDegraded when it judges the child
+	// degraded, after which it may return. report blocks until the loop
+	// takes the report or ctx is done. Watch must return once ctx is done.
+	Watch(ctx context.Context, pid int, report func(Report))
 }
 
 // HealthMonitor is the monitor whose first healthy report moves a child
@@ -28,39 +29,47 @@ type HealthMonitor interface {
 	Answering(ctx context.Context) (bool, string)
 }
 
-// Capturer writes the diagnostics bundle of a child about to be stopped.
+// Verdict is what a report says about the child.
+type Verdict int
+
+// Verdicts. A report with VerdictNone carries facts only.
+const (
+	VerdictNone     Verdict = iota
+	VerdictHealthy          // proved healthy (only the first one counts)
+	VerdictDegraded         // capture a bundle, then restart
+	VerdictWarn             // capture a bundle, keep running
+)
+
+// Report is one message from a Monitor to the loop.
+type Report struct {
+	Verdict Verdict
+	Reason  string // with VerdictDegraded/VerdictWarn: the restart or bundle reason (health, fd_pressure, ...)
+	Detail  string // the verdict's sentence, for the log and the status
+	Probe   *ProbeFacts
+	FDs     *FDFacts
+}
+
+// ProbeFacts is what the health monitor last learned.
+type ProbeFacts struct {
+	Failures            int  // consecutive failed cheap probes
+	HeartbeatKnown      bool // the fields below are meaningful
+	HeartbeatValue      float64
+	HeartbeatAdvancedAt time.Time
+}
+
+// FDFacts is the child's last descriptor count.
+type FDFacts struct {
+	Open  int
+	Limit uint64 // the soft RLIMIT_NOFILE the count is judged against
+}
+
+// Capturer writes the diagnostics bundle of a child.
 type Capturer interface {
 	// Capture records the state of the child with pid, started at
-	// childStart, degraded because of reason. It must return within its own
-	// bounds (and when ctx is done). It returns the bundle's directory ("" if
-	// none) and an error describing what failed, for the log.
+	// childStart, because of reason. It should return when ctx is done; the
+	// loop stops waiting for it when ctx's deadline passes. It returns the
+	// bundle's directory ("" if none) and an error describing what failed.
 	Capture(ctx context.Context, pid int, reason string, childStart time.Time) (string, error)
-}
-
-// Clock is the loop's time source, fixed when the Supervisor is built.
-type Clock interface {
-	Now() time.Time
-	NewTimer(d time.Duration) Timer
-}
-
-// Timer is the part of *time.Timer the loop uses.
-type Timer interface {
-	C() <-chan time.Time
-	Stop() bool
-}
-
-// Event is one state change of the child, for observers (metrics, sd_notify).
-type Event struct {
-	At       time.Time
-	From     State
-	State    State
-	Pid      int
-	Reason   string        // why: a restart reason, "healthy", "started", "signal terminated", ...
-	Exited   bool          // the change was caused by the child's exit
-	ExitCode int           // valid when Exited
-	Backoff  time.Duration // the wait, when State is Backoff
-	Restarts int           // restarts decided so far
-	Shutdown bool          // hsup is stopping for good
 }
 
 // Config is everything a Supervisor needs. Spec, StopSignal and StopGrace
@@ -74,20 +83,22 @@ type Config struct {
 	StopGrace  time.Duration
 
 	Health   HealthMonitor
-	Watchers []Monitor // extra monitors that only ever report degraded (FD pressure)
+	Watchers []Monitor // extra monitors (FD pressure): facts, warnings, degraded
 	Capture  Capturer
 	// DaemonizeWindow: a child that exits 0 this soon after its start while
 	// the health URL still answers has double-forked (hsup sets the startup grace).
 	DaemonizeWindow time.Duration
-	// CaptureTimeout bounds a capture from the loop's side; 0 leaves it to the Capturer.
+	// CaptureTimeout bounds a capture from the loop's side (its own timer);
+	// 0 leaves it to the Capturer.
 	CaptureTimeout time.Duration
 
 	// Signals delivers what hsup receives: ShutdownSignals stop for good,
 	// ForwardSignals go to the child.
 	Signals <-chan os.Signal
 	Log     *zap.Logger
-	Observe func(Event) // called on the loop goroutine; must be quick
-	Clock   Clock
+	// OnEvent is called on the loop goroutine for every Event, in order; it
+	// must not block (hand slow work to a goroutine of your own).
+	OnEvent func(Event)
 	Rand    func() float64 // uniform in [0,1), for backoff jitter
 	Start   StartFunc      // nil: real processes
 }
@@ -99,16 +110,3 @@ var ShutdownSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT}
 // ForwardSignals are passed to the child unchanged. SIGURG belongs to the Go
 // runtime and SIGCHLD to hsup; neither is forwarded.
 var ForwardSignals = []os.Signal{syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGQUIT, syscall.SIGWINCH}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                 { return time.Now() }
-func (realClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
-
-type realTimer struct{ t *time.Timer }
-
-func (r realTimer) C() <-chan time.Time { return r.t.C }
-func (r realTimer) Stop() bool          { return r.t.Stop() }
-
-// RealClock is the wall clock.
-func RealClock() Clock { return realClock{} }

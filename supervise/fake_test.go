@@ -8,8 +8,10 @@ import (
 	"time"
 )
 
-// wait bounds every blocking receive in these tests.
-const wait = 5 * time.Second
+// wait bounds every blocking receive in these tests: virtual time inside a
+// synctest bubble (longer than any grace or bound a test waits out), real
+// time outside.
+const wait = time.Minute
 
 func recv[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
@@ -23,59 +25,6 @@ func recv[T any](t *testing.T, ch <-chan T, what string) T {
 	}
 	var zero T
 	return zero
-}
-
-// fakeClock fires timers only when the test advances it; armed reports
-// every new timer's duration so the test knows when to advance.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-	armed  chan time.Duration
-}
-
-type fakeTimer struct {
-	at      time.Time
-	c       chan time.Time
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Unix(1_800_000_000, 0), armed: make(chan time.Duration, 100)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) NewTimer(d time.Duration) Timer {
-	c.mu.Lock()
-	t := &fakeTimer{at: c.now.Add(d), c: make(chan time.Time, 1)}
-	c.timers = append(c.timers, t)
-	c.mu.Unlock()
-	c.armed <- d
-	return t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	for _, t := range c.timers {
-		if !t.stopped && !t.at.After(c.now) {
-			t.stopped = true
-			t.c <- c.now
-		}
-	}
-}
-
-func (t *fakeTimer) C() <-chan time.Time { return t.c }
-func (t *fakeTimer) Stop() bool {
-	was := !t.stopped
-	t.stopped = true
-	return was
 }
 
 // fakeProc records the signals it gets and dies of SIGTERM (unless told to
@@ -105,11 +54,15 @@ func (p *fakeProc) Signal(sig syscall.Signal, group bool) error {
 }
 func (p *fakeProc) exit(code int) { p.once.Do(func() { p.done <- code }) }
 
-// fakeStarter hands out fakeProcs and tells the test about each start.
+// fakeStarter hands out fakeProcs and tells the test about each start. A
+// queued error fails the next start instead; a non-nil gate holds every
+// start until the test sends on it.
 type fakeStarter struct {
 	ignoreTerm bool
 	mu         sync.Mutex
 	nextPid    int
+	fail       []error
+	gate       chan struct{}
 	started    chan *fakeProc
 }
 
@@ -117,8 +70,26 @@ func newFakeStarter() *fakeStarter {
 	return &fakeStarter{nextPid: 100, started: make(chan *fakeProc, 10)}
 }
 
+func (f *fakeStarter) failNext(err error) {
+	f.mu.Lock()
+	f.fail = append(f.fail, err)
+	f.mu.Unlock()
+}
+
 func (f *fakeStarter) start(Spec) (process, error) {
 	f.mu.Lock()
+	gate := f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	f.mu.Lock()
+	if len(f.fail) > 0 {
+		err := f.fail[0]
+		f.fail = f.fail[1:]
+		f.mu.Unlock()
+		return nil, err
+	}
 	f.nextPid++
 	p := &fakeProc{pid: f.nextPid, ignoreTerm: f.ignoreTerm, signals: make(chan sentSignal, 10), done: make(chan int, 1)}
 	f.mu.Unlock()
@@ -126,18 +97,18 @@ func (f *fakeStarter) start(Spec) (process, error) {
 	return p, nil
 }
 
-// fakeHealth lets the test deliver verdicts for a pid.
+// fakeHealth lets the test deliver reports about a pid.
 type fakeHealth struct {
 	mu      sync.Mutex
-	reports map[int]func(bool, string)
+	reports map[int]func(Report)
 	watched chan int
 }
 
 func newFakeHealth() *fakeHealth {
-	return &fakeHealth{reports: map[int]func(bool, string){}, watched: make(chan int, 10)}
+	return &fakeHealth{reports: map[int]func(Report){}, watched: make(chan int, 10)}
 }
 
-func (h *fakeHealth) Watch(ctx context.Context, pid int, report func(bool, string)) {
+func (h *fakeHealth) Watch(ctx context.Context, pid int, report func(Report)) {
 	h.mu.Lock()
 	h.reports[pid] = report
 	h.mu.Unlock()
@@ -147,24 +118,40 @@ func (h *fakeHealth) Watch(ctx context.Context, pid int, report func(bool, strin
 
 func (h *fakeHealth) Answering(context.Context) (bool, string) { return false, "" }
 
-func (h *fakeHealth) report(pid int, healthy bool, reason string) {
+func (h *fakeHealth) report(pid int, r Report) {
 	h.mu.Lock()
-	r := h.reports[pid]
+	rep := h.reports[pid]
 	h.mu.Unlock()
-	r(healthy, reason)
+	rep(r)
 }
 
-// fakeCapture records captures and finishes each when told.
+func (h *fakeHealth) healthy(pid int) { h.report(pid, Report{Verdict: VerdictHealthy}) }
+func (h *fakeHealth) degraded(pid int, reason string) {
+	h.report(pid, Report{Verdict: VerdictDegraded, Reason: reason, Detail: reason + " failed"})
+}
+
+// fakeCapture records captures and finishes each when told; with hang it
+// ignores its context, like a collector stuck in a hung mount.
 type fakeCapture struct {
+	hang    bool
 	calls   chan string
 	release chan struct{}
 }
 
+func newFakeCapture() *fakeCapture {
+	return &fakeCapture{calls: make(chan string, 4), release: make(chan struct{})}
+}
+
 func (c *fakeCapture) Capture(ctx context.Context, pid int, reason string, _ time.Time) (string, error) {
 	c.calls <- reason
+	if c.hang {
+		<-c.release
+		return "", nil
+	}
 	select {
 	case <-c.release:
+		return "/bundles/" + reason, nil
 	case <-ctx.Done():
+		return "/bundles/partial-" + reason, ctx.Err()
 	}
-	return "", nil
 }

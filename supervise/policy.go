@@ -95,3 +95,13 @@ func (b BackoffPolicy) NextAttempt(attempt int, healthyFor time.Duration) int {
 	}
 	return attempt
 }
+
+// Next is the whole backoff step for a restart just decided: attempt is
+// the number of restarts since the last reset, healthyFor how long the
+// child that ended ran healthy (Reset or more starts the sequence over),
+// u a uniform draw in [0, 1). It returns the wait and the new attempt
+// count (1-based: the restart just decided).
+func (b BackoffPolicy) Next(attempt int, healthyFor time.Duration, u float64) (time.Duration, int) {
+	attempt = b.NextAttempt(attempt, healthyFor)
+	return b.Delay(attempt, u), attempt + 1
+}

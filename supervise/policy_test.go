@@ -111,22 +111,25 @@ func TestParseRestartPolicy(t *testing.T) {
 	}
 }
 
-func TestMayReap(t *testing.T) {
-	owned := map[int]bool{10: true}
+func TestBackoffNext(t *testing.T) {
+	b := BackoffPolicy{Min: time.Second, Max: time.Minute, Reset: time.Minute}
 	tests := []struct {
-		name      string
-		pid, pgrp int
-		want      bool
+		name        string
+		attempt     int
+		healthyFor  time.Duration
+		wantDelay   time.Duration
+		wantAttempt int
 	}{
-		{name: "supervised child", pid: 10, pgrp: 10, want: false},
-		{name: "os/exec collector in hsup's group", pid: 11, pgrp: 1, want: false},
-		{name: "orphaned grandchild", pid: 12, pgrp: 10, want: true},
-		{name: "daemonized orphan", pid: 13, pgrp: 13, want: true},
+		{name: "first restart", attempt: 0, wantDelay: time.Second, wantAttempt: 1},
+		{name: "third in a row grows", attempt: 2, wantDelay: 2500 * time.Millisecond, wantAttempt: 3},
+		{name: "a short healthy run keeps growing", attempt: 2, healthyFor: 59 * time.Second, wantDelay: 2500 * time.Millisecond, wantAttempt: 3},
+		{name: "a healthy minute starts over", attempt: 6, healthyFor: time.Minute, wantDelay: time.Second, wantAttempt: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := mayReap(tt.pid, tt.pgrp, 1, owned); got != tt.want {
-				t.Fatalf("got %v, want %v", got, tt.want)
+			d, a := b.Next(tt.attempt, tt.healthyFor, 0.5)
+			if d != tt.wantDelay || a != tt.wantAttempt {
+				t.Fatalf("Next(%d, %v) = %v, %d; want %v, %d", tt.attempt, tt.healthyFor, d, a, tt.wantDelay, tt.wantAttempt)
 			}
 		})
 	}

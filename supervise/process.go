@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/hsup/hsup/reaper"
 )
 
 // Spec is what a child is started from.
@@ -77,19 +79,17 @@ func startOS(spec Spec) (process, error) {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, spec.Stdout, spec.Stderr
 		cmd.SysProcAttr = sysProcAttr()
 		cmd.WaitDelay = outputDrain
-		unlock := reaperHold()
-		err := cmd.Start()
+		// Through the one owner of waiting: as PID 1, hsup never reaps the
+		// child behind waitAndClean's back.
+		err := reaper.Start(cmd)
 		if err != nil {
-			unlock()
 			ch <- started{err: fmt.Errorf("start %q: %w", spec.Path, err)}
 			return
 		}
 		p := &osProcess{pid: cmd.Process.Pid, done: make(chan int, 1)}
-		reaperOwn(p.pid)
-		unlock()
 		ch <- started{p: p}
 		err = waitAndClean(cmd)
-		reaperDisown(p.pid)
+		reaper.Release(p.pid)
 		p.done <- waitCode(cmd, err)
 	}()
 	s := <-ch
@@ -111,6 +111,19 @@ func waitCode(cmd *exec.Cmd, err error) int {
 		return 128 + int(syscall.SIGKILL)
 	}
 	return 0
+}
+
+// toStartError gives a start failure its shell exit code.
+func toStartError(err error) *StartError {
+	var se *StartError
+	if errors.As(err, &se) {
+		return se
+	}
+	code := 126
+	if errors.Is(err, os.ErrNotExist) {
+		code = 127
+	}
+	return &StartError{Code: code, Err: err}
 }
 
 // StartError is a child that could not be started; Code is the shell's

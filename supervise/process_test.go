@@ -1,16 +1,94 @@
 package supervise
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/signal"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/prometheus/procfs"
 	"go.uber.org/zap/zaptest"
+
+	"github.com/hsup/hsup/test/reexec"
 )
+
+func init() {
+	reexec.Register("sleep-until-signal", sleepUntilSignal)
+	reexec.Register("ignore-sigterm", ignoreSigterm)
+	reexec.Register("term-leaves-grandchild", termLeavesGrandchild)
+}
+
+// sleepUntilSignal prints its pid, ppid and pgid, then exits 42 on SIGTERM.
+func sleepUntilSignal(...string) int {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	fmt.Printf("ready %d %d %d\n", os.Getpid(), os.Getppid(), syscall.Getpgrp())
+	<-ch
+	return 42
+}
+
+// ignoreSigterm ignores SIGTERM and waits forever. Without arguments it
+// first starts a grandchild in its group ("ignore-sigterm leaf") and prints
+// both pids; as the leaf it prints "leaf-ready".
+func ignoreSigterm(args ...string) int {
+	signal.Ignore(syscall.SIGTERM)
+	if len(args) == 1 && args[0] == "leaf" {
+		fmt.Println("leaf-ready")
+	} else {
+		fmt.Printf("ready %d %d\n", os.Getpid(), startLeaf())
+	}
+	select {}
+}
+
+// termLeavesGrandchild exits 0 on SIGTERM but leaves a grandchild in its
+// group that ignores SIGTERM (ready only once it does).
+func termLeavesGrandchild(...string) int {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	leaf := startLeaf()
+	fmt.Printf("ready %d %d\n", os.Getpid(), leaf)
+	<-ch
+	return 0
+}
+
+// helperSpec is a Spec that runs helper name with args; its stdout lines
+// arrive on the returned channel.
+func helperSpec(t *testing.T, name string, args ...string) (Spec, <-chan string) {
+	t.Helper()
+	lines := newLineWriter()
+	return Spec{
+		Path:   os.Args[0],
+		Args:   append([]string{os.Args[0]}, args...),
+		Env:    append(os.Environ(), reexec.Env(t, name)),
+		Stdout: lines,
+		Stderr: os.Stderr,
+	}, lines.ch
+}
+
+// startLeaf runs, from inside a helper, "ignore-sigterm leaf" in the
+// helper's process group and returns its pid once it ignores SIGTERM.
+func startLeaf() int {
+	cmd := exec.Command(os.Args[0], "leaf")
+	cmd.Env = append(os.Environ(), reexec.Guard+"=ignore-sigterm")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		os.Exit(3)
+	}
+	if err := cmd.Start(); err != nil {
+		os.Exit(3)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "leaf-ready\n" {
+		os.Exit(4)
+	}
+	return cmd.Process.Pid
+}
 
 type realRun struct {
 	sup    *Supervisor
@@ -25,7 +103,7 @@ func runReal(t *testing.T, spec Spec, mod func(*Config)) *realRun {
 	cfg := Config{
 		Spec: spec, StopSignal: syscall.SIGTERM, StopGrace: 5 * time.Second,
 		Backoff: BackoffPolicy{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond, Reset: time.Minute},
-		Log:     zaptest.NewLogger(t), Observe: func(e Event) { r.events <- e },
+		Log:     zaptest.NewLogger(t), OnEvent: func(e Event) { r.events <- e },
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -124,11 +202,11 @@ func waitGone(t *testing.T, pid int) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		p, err := procfs.NewProc(pid)
 		if err != nil {
 			return
 		}
-		if s := string(b); strings.Contains(s[strings.LastIndexByte(s, ')'):], ") Z") {
+		if st, err := p.Stat(); err != nil || st.State == "Z" {
 			return
 		}
 		runtimeYield()
@@ -147,15 +225,15 @@ func TestRealKill9Restarts(t *testing.T) {
 	if second == first {
 		t.Fatal("no new child")
 	}
-	var backoff Event
+	var exit ChildExited
 	for e := range r.events {
-		if e.State == Backoff {
-			backoff = e
+		if ex, ok := e.(ChildExited); ok && ex.Pid == first {
+			exit = ex
 			break
 		}
 	}
-	if backoff.ExitCode != 137 || backoff.Reason != ReasonExit || backoff.Pid != first {
-		t.Fatalf("backoff event %+v, want pid %d exit 137 reason exit", backoff, first)
+	if exit.Code != 137 || exit.Reason != ReasonExit {
+		t.Fatalf("exit event %+v, want pid %d exit 137 reason exit", exit, first)
 	}
 }
 

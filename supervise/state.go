@@ -13,6 +13,9 @@ const (
 	Stopped
 )
 
+// States lists every State, in order, for label sets (metrics).
+func States() []State { return []State{Starting, Running, Capturing, Stopping, Backoff, Stopped} }
+
 func (s State) String() string {
 	switch s {
 	case Starting:
@@ -35,80 +38,153 @@ func (s State) String() string {
 type event int
 
 const (
-	evHealthy  event = iota // first ok probe
-	evDegraded              // a monitor judged the child degraded
-	evCaptured              // the diagnostics bundle is done
-	evExited                // the child exited
-	evTimer                 // stop grace or backoff elapsed (meaning follows the state)
-	evShutdown              // stop for good (SIGTERM/SIGINT or ctx done)
+	evLaunched    event = iota // a child process exists
+	evStartFailed              // the program could not be started
+	evHealthy                  // first ok probe
+	evDegraded                 // a monitor judged the child degraded: capture, then restart
+	evWarn                     // a monitor asks for a bundle only (FD pressure warning)
+	evCaptured                 // a capture finished
+	evExited                   // the child exited
+	evTimer                    // the loop's one timer: capture bound, stop grace or backoff (meaning follows the state)
+	evShutdown                 // stop for good (SIGTERM/SIGINT or ctx done)
 )
+
+var eventNames = [...]string{"launched", "start failed", "healthy", "degraded", "warn", "captured", "exited", "timer", "shutdown"}
+
+func (e event) String() string { return eventNames[e] }
 
 // action is what the loop must do after a transition.
 type action int
 
 const (
-	doNothing action = iota
-	doCapture        // write a diagnostics bundle, then evCaptured
-	doStop           // stop signal + SIGCONT to the group, arm the grace timer
-	doKill           // SIGKILL the group
-	doBackoff        // arm the backoff timer
-	doStart          // start a new child
-	doExit           // stop for good: Run returns the child's status
+	doNothing  action = iota
+	doStart           // preflight and start a child, off the loop; then evLaunched or evStartFailed
+	doWatch           // start the new child's monitors
+	doCapture         // capture the restart bundle, off the loop, bounded by the timer; then evCaptured
+	doWarnCapt        // capture a bundle without a restart
+	doAbandon         // a capture overran the loop's bound: stop waiting for it (and stop the child, from Capturing)
+	doStop            // stop signal + SIGCONT to the group, arm the grace timer
+	doKill            // SIGKILL the group
+	doBackoff         // apply the backoff step and arm its timer
+	doExit            // stop for good: Run returns the child's status
 )
+
+var actionNames = [...]string{"nothing", "start", "watch", "capture", "warn capture", "abandon", "stop", "kill", "backoff", "exit"}
+
+func (a action) String() string { return actionNames[a] }
 
 // facts are the values, decided elsewhere, that a transition depends on.
 type facts struct {
-	restart bool // the restart policy says the child should come back after this exit
-	capture bool // a capturer is configured
+	launching  bool // a child is being started (preflight and exec, off the loop)
+	capture    bool // a capturer is configured
+	capturing  bool // a capture is in flight
+	restartCap bool // with evCaptured: the capture that finished was the restart's
+	restart    bool // with evExited/evStartFailed: the restart policy says the child comes back
+	shutdown   bool // hsup has been told to stop for good
 }
 
-// next is the state machine: a pure function of the current state, the event
-// and the facts the loop computed for it. Events that make no sense in a
-// state (a late verdict while stopping) leave it unchanged.
+// next is the state machine, the whole of it: a pure function of the
+// current state, the event and the facts the loop computed for it. Events
+// that make no sense in a state (a late verdict while stopping) leave it
+// unchanged and do nothing. Starting a child is asynchronous: the state
+// stays Backoff until the process exists (evLaunched), so "starting"
+// always has a pid.
 func next(s State, e event, f facts) (State, action) {
-	if s == Stopped {
-		return Stopped, doNothing
+	switch s {
+	case Starting, Running:
+		return live(s, e, f)
+	case Capturing:
+		return capturing(e, f)
+	case Stopping:
+		return stopping(e, f)
+	case Backoff:
+		return backoff(e, f)
 	}
+	return s, doNothing // Stopped is final
+}
+
+// live covers a child that is starting or running.
+func live(s State, e event, f facts) (State, action) {
 	switch e {
 	case evHealthy:
-		if s == Starting {
-			return Running, doNothing
-		}
+		return Running, doNothing
 	case evDegraded:
-		if s == Starting || s == Running {
-			if f.capture {
-				return Capturing, doCapture
-			}
+		switch {
+		case !f.capture:
 			return Stopping, doStop
+		case f.capturing: // a warning capture is in flight: the restart's follows it
+			return Capturing, doNothing
 		}
-	case evCaptured:
-		if s == Capturing {
-			return Stopping, doStop
+		return Capturing, doCapture
+	case evWarn:
+		if f.capture && !f.capturing {
+			return s, doWarnCapt
+		}
+	case evTimer:
+		if f.capturing {
+			return s, doAbandon
 		}
 	case evExited:
-		return afterExit(s, f)
-	case evTimer:
-		switch s {
-		case Stopping:
-			return Stopping, doKill
-		case Backoff:
-			return Starting, doStart
-		}
+		return afterExit(f)
 	case evShutdown:
-		switch s {
-		case Starting, Running, Capturing:
-			return Stopping, doStop
-		case Backoff:
-			return Stopped, doExit
-		}
+		return Stopping, doStop
 	}
 	return s, doNothing
 }
 
-func afterExit(s State, f facts) (State, action) {
-	if s == Backoff {
-		return s, doNothing // no child in backoff; a stale exit
+func capturing(e event, f facts) (State, action) {
+	switch e {
+	case evCaptured:
+		if f.restartCap {
+			return Stopping, doStop
+		}
+		return Capturing, doCapture // the warning capture is done; the restart's may run
+	case evTimer: // the capture overran its bound: abandon it and stop
+		return Stopping, doAbandon
+	case evExited:
+		return afterExit(f)
+	case evShutdown:
+		return Stopping, doStop
 	}
+	return Capturing, doNothing
+}
+
+func stopping(e event, f facts) (State, action) {
+	switch e {
+	case evTimer:
+		return Stopping, doKill
+	case evExited:
+		return afterExit(f)
+	}
+	return Stopping, doNothing
+}
+
+// backoff covers the wait between children and the start of the next one.
+func backoff(e event, f facts) (State, action) {
+	switch e {
+	case evTimer:
+		return Backoff, doStart
+	case evLaunched:
+		switch {
+		case f.shutdown: // told to stop while the child was being started
+			return Stopping, doStop
+		}
+		return Starting, doWatch
+	case evStartFailed:
+		if f.restart {
+			return Backoff, doBackoff
+		}
+		return Stopped, doExit
+	case evShutdown:
+		if f.launching { // the start's outcome decides: evLaunched stops the child, evStartFailed exits
+			break
+		}
+		return Stopped, doExit
+	}
+	return Backoff, doNothing
+}
+
+func afterExit(f facts) (State, action) {
 	if f.restart {
 		return Backoff, doBackoff
 	}

@@ -6,11 +6,18 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/hsup/hsup/reaper"
 )
+
+// abandonWait bounds how long Run, on its way out, waits for a capture it
+// abandoned: a collector stuck in the kernel must not keep hsup alive.
+const abandonWait = 2 * time.Second
 
 // Supervisor runs one child. Build it with New, run it once with Run.
 type Supervisor struct {
@@ -18,36 +25,42 @@ type Supervisor struct {
 	log *zap.Logger
 
 	// Owned by the Run goroutine.
-	state       State
-	child       *child
-	reason      string // why the current child is ending
-	shutdown    bool
-	attempt     int
-	restarts    int
-	lastCode    int
-	timer       Timer
-	timerC      <-chan time.Time
-	captureEnd  context.CancelFunc
-	lastBackoff time.Duration
+	st         Status // the working status; published after every event
+	child      *child
+	reason     string // why the current child is ending (a restart reason)
+	detail     string // the verdict's sentence for reason
+	attempt    int    // backoff attempts since the last reset
+	launching  bool
+	lastPid    int           // the child that exited last, for the log
+	healthyFor time.Duration // how long the child that ended ran healthy, for the backoff reset
+	warnWhy    string        // the reason of the warning capture asked for
+	started    bool          // a child has existed: later start failures are restarts, not bad input
+	startErr   error         // the first start's failure, returned by Run
+	capt       *captureRun
+	captSeq    int
+	timer      *time.Timer
+	timerC     <-chan time.Time
 
-	verdicts chan verdict
-	captured chan int // pid whose capture finished
-	pings    chan chan struct{}
-	quit     chan struct{} // closed when Run returns: late senders give up
-	wg       sync.WaitGroup
+	published atomic.Pointer[Status]
+	reports   chan childReport
+	launched  chan launchResult
+	captured  chan captureResult
+	pings     chan chan struct{}
+	quit      chan struct{} // closed when Run returns: late senders give up
+	wg        sync.WaitGroup
+	captures  sync.WaitGroup
 }
 
 type child struct {
-	proc      process
-	started   time.Time
-	runningAt time.Time // zero until it proves healthy
-	cancel    context.CancelFunc
+	proc    process
+	started time.Time
+	ctx     context.Context // its monitors run until this is done
+	cancel  context.CancelFunc
 }
 
-type verdict struct {
-	pid     int
-	healthy bool
-	reason  string
+type childReport struct {
+	pid int
+	r   Report
 }
 
 // New builds a Supervisor, filling the defaults for unset seams.
@@ -55,25 +68,26 @@ func New(cfg Config) *Supervisor {
 	if cfg.Log == nil {
 		cfg.Log = zap.NewNop()
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = RealClock()
-	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
 	}
 	if cfg.Start == nil {
 		cfg.Start = startOS
 	}
-	if cfg.Observe == nil {
-		cfg.Observe = func(Event) {}
+	if cfg.OnEvent == nil {
+		cfg.OnEvent = func(Event) {}
 	}
-	return &Supervisor{
-		cfg: cfg, log: cfg.Log, state: Stopped, // the first start comes from nothing
-		verdicts: make(chan verdict),
-		captured: make(chan int),
+	s := &Supervisor{
+		cfg: cfg, log: cfg.Log,
+		st:       Status{State: Backoff}, // no child yet; the first start is due at once
+		reports:  make(chan childReport),
+		launched: make(chan launchResult),
+		captured: make(chan captureResult),
 		pings:    make(chan chan struct{}),
 		quit:     make(chan struct{}),
 	}
+	s.publish()
+	return s
 }
 
 // Run starts the child and supervises it until it stops for good: the
@@ -81,41 +95,40 @@ func New(cfg Config) *Supervisor {
 // It returns the last child's exit status. A child that cannot be started
 // the first time is an error (a *StartError), with nothing left running.
 func (s *Supervisor) Run(ctx context.Context) (int, error) {
+	defer s.waitCaptures()
 	defer s.wg.Wait()
 	defer close(s.quit)
 	reapCtx, stopReaper := context.WithCancel(context.Background())
 	defer stopReaper()
-	s.wg.Go(func() { reapZombies(reapCtx) })
+	s.wg.Go(func() { reaper.Run(reapCtx) }) // PID 1 only: orphans re-parented to hsup
 
-	s.preflight()
-	proc, err := s.cfg.Start(s.cfg.Spec)
-	if err != nil {
-		return 0, toStartError(err)
-	}
-	s.adopt(proc, "started")
+	s.step(evTimer, s.facts(), "start") // Backoff with its wait over: start the first child
 	done := ctx.Done()
-	for s.state != Stopped {
+	for s.st.State != Stopped {
 		select {
 		case <-done:
 			done = nil
-			s.handle(evShutdown, "context done")
+			s.shutdown("context done")
 		case sig := <-s.cfg.Signals:
 			s.signal(sig)
+		case res := <-s.launched:
+			s.launchDone(res)
 		case code := <-s.childDone():
 			s.exited(code)
-		case v := <-s.verdicts:
-			s.verdict(v)
-		case pid := <-s.captured:
-			s.captureDone(pid)
+		case r := <-s.reports:
+			s.report(r)
+		case res := <-s.captured:
+			s.captureDone(res)
 		case <-s.timerC:
 			s.timerC = nil
-			s.handle(evTimer, "timer")
+			s.step(evTimer, s.facts(), "timer")
 		case reply := <-s.pings:
 			close(reply)
 		}
+		s.publish()
 	}
 	s.stopTimer()
-	return s.lastCode, nil
+	return s.st.LastExitCode, s.startErr
 }
 
 // Ping proves the loop is turning: it round-trips a request through it.
@@ -137,16 +150,21 @@ func (s *Supervisor) Ping(ctx context.Context) error {
 	}
 }
 
-func toStartError(err error) error {
-	var se *StartError
-	if errors.As(err, &se) {
-		return se
+// waitCaptures waits, bounded, for capture goroutines: an abandoned one
+// may be stuck where no context reaches (a hung mkdir).
+func (s *Supervisor) waitCaptures() {
+	done := make(chan struct{})
+	go func() {
+		s.captures.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(abandonWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		s.log.Warn("an abandoned diagnostics capture is still running; exiting without it", zap.Duration("waited", abandonWait))
 	}
-	code := 126
-	if errors.Is(err, os.ErrNotExist) {
-		code = 127
-	}
-	return &StartError{Code: code, Err: err}
 }
 
 func (s *Supervisor) childDone() <-chan int {
@@ -159,7 +177,7 @@ func (s *Supervisor) childDone() <-chan int {
 func (s *Supervisor) signal(sig os.Signal) {
 	ss, _ := sig.(syscall.Signal)
 	if ss == syscall.SIGTERM || ss == syscall.SIGINT {
-		s.handle(evShutdown, "signal "+sig.String())
+		s.shutdown("signal " + sig.String())
 		return
 	}
 	if s.child == nil {
@@ -170,3 +188,51 @@ func (s *Supervisor) signal(sig os.Signal) {
 		s.log.Warn("forward signal", zap.Stringer("signal", sig), zap.Error(err))
 	}
 }
+
+func (s *Supervisor) shutdown(why string) {
+	s.st.Shutdown = true
+	if s.reason == "" {
+		s.reason, s.detail = "shutdown", why
+	}
+	s.step(evShutdown, s.facts(), why)
+}
+
+// facts gathers what next needs from the loop's own state; handlers that
+// know more (restart policy, which capture finished) fill the rest.
+func (s *Supervisor) facts() facts {
+	return facts{
+		launching: s.launching,
+		capture:   s.cfg.Capture != nil,
+		capturing: s.capt != nil,
+		shutdown:  s.st.Shutdown,
+	}
+}
+
+// step feeds one event to the state machine, carries out its action, and
+// announces the state change, if any, with why.
+func (s *Supervisor) step(e event, f facts, why string) {
+	from := s.st.State
+	to, act := next(from, e, f)
+	s.st.State = to
+	fields := s.do(act)
+	if to != from {
+		s.announce(from, why, fields...)
+	}
+}
+
+// announce records a state change in the log: one line, with its reason.
+func (s *Supervisor) announce(from State, why string, extra ...zap.Field) {
+	fields := append([]zap.Field{zap.String("from", from.String()), zap.Int("pid", s.pidForLog()),
+		zap.String("reason", why)}, extra...)
+	s.log.Info("child "+s.st.State.String(), fields...)
+}
+
+// pidForLog is the current child's pid, or the one that just exited.
+func (s *Supervisor) pidForLog() int {
+	if s.child != nil {
+		return s.child.proc.Pid()
+	}
+	return s.lastPid
+}
+
+func (s *Supervisor) emit(e Event) { s.cfg.OnEvent(e) }

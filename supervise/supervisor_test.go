@@ -2,37 +2,48 @@ package supervise
 
 import (
 	"context"
+	"errors"
 	"os"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/zap/zaptest"
 )
 
+// The loop tests run in synctest bubbles: fakes talk over channels, time
+// is virtual, and a wait of the loop's timers takes no real time.
+
 type harness struct {
-	clock   *fakeClock
 	starter *fakeStarter
 	events  chan Event
 	signals chan os.Signal
-	result  chan int // Run's code, once
+	result  chan runResult
 	sup     *Supervisor
 	cancel  context.CancelFunc
 }
 
+type runResult struct {
+	code int
+	err  error
+}
+
+// runFake starts a Supervisor over fakes; call it inside a bubble. The
+// cleanup stops it and waits for Run.
 func runFake(t *testing.T, mod func(*harness, *Config)) *harness {
 	t.Helper()
 	h := &harness{
-		clock: newFakeClock(), starter: newFakeStarter(),
-		events: make(chan Event, 100), signals: make(chan os.Signal, 4), result: make(chan int, 1),
+		starter: newFakeStarter(),
+		events:  make(chan Event, 100), signals: make(chan os.Signal, 4), result: make(chan runResult, 1),
 	}
 	cfg := Config{
 		Spec:       Spec{Path: "/bin/fake", Args: []string{"fake"}},
 		Backoff:    BackoffPolicy{Min: time.Second, Max: 8 * time.Second, Reset: time.Minute},
 		StopSignal: syscall.SIGTERM, StopGrace: 10 * time.Second,
 		Signals: h.signals, Log: zaptest.NewLogger(t),
-		Observe: func(e Event) { h.events <- e },
-		Clock:   h.clock, Rand: func() float64 { return 0.5 }, Start: h.starter.start,
+		OnEvent: func(e Event) { h.events <- e },
+		Rand:    func() float64 { return 0.5 }, Start: h.starter.start,
 	}
 	if mod != nil {
 		mod(h, &cfg)
@@ -42,180 +53,275 @@ func runFake(t *testing.T, mod func(*harness, *Config)) *harness {
 	h.sup = New(cfg)
 	go func() {
 		code, err := h.sup.Run(ctx)
-		if err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		h.result <- code
+		h.result <- runResult{code, err}
 	}()
 	t.Cleanup(func() {
 		cancel()
-		timer := time.NewTimer(wait)
-		defer timer.Stop()
-		select {
-		case <-h.sup.quit:
-		case <-timer.C:
-			t.Error("supervisor did not stop")
-		}
+		recv(t, h.sup.quit, "the supervisor to stop")
 	})
 	return h
 }
 
-// until reads events until one is in state want and returns it.
-func (h *harness) until(t *testing.T, want State) Event {
+// done waits for Run to return.
+func (h *harness) done(t *testing.T) runResult {
+	t.Helper()
+	r := recv(t, h.result, "Run to return")
+	h.result <- r
+	return r
+}
+
+// until reads events until one of type T arrives.
+func until[T Event](t *testing.T, h *harness) T {
 	t.Helper()
 	for {
-		if e := recv(t, h.events, "event "+want.String()); e.State == want {
+		if e, ok := recv(t, h.events, "an event").(T); ok {
 			return e
 		}
 	}
 }
 
+// status is the published status once the bubble is idle.
+func (h *harness) status() Status {
+	synctest.Wait()
+	return h.sup.Status()
+}
+
+func (h *harness) state() State { return h.status().State }
+
 func TestCrashRestartsAfterGrowingBackoff(t *testing.T) {
-	h := runFake(t, nil)
-	p := recv(t, h.starter.started, "first start")
-	var delays []time.Duration
-	for i := 0; i < 5; i++ {
-		p.exit(137)
-		e := h.until(t, Backoff)
-		if e.Reason != ReasonExit || e.ExitCode != 137 || !e.Exited {
-			t.Fatalf("backoff event %+v, want reason exit code 137", e)
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, nil)
+		p := recv(t, h.starter.started, "first start")
+		var delays []time.Duration
+		for range 5 {
+			p.exit(137)
+			e := until[BackingOff](t, h)
+			if e.Reason != ReasonExit {
+				t.Fatalf("backoff %+v, want reason exit", e)
+			}
+			t0 := time.Now()
+			p = recv(t, h.starter.started, "restart")
+			delays = append(delays, time.Since(t0))
 		}
-		d := recv(t, h.clock.armed, "backoff timer")
-		delays = append(delays, d)
-		h.clock.Advance(d)
-		p = recv(t, h.starter.started, "restart")
-	}
-	// rand 0.5: min + half of (ceiling - min); ceilings 1,2,4,8,8 s.
-	want := []time.Duration{time.Second, 1500 * time.Millisecond, 2500 * time.Millisecond, 4500 * time.Millisecond, 4500 * time.Millisecond}
-	for i := range want {
-		if delays[i] != want[i] {
-			t.Fatalf("delays %v, want %v", delays, want)
+		// rand 0.5: min + half of (ceiling - min); ceilings 1,2,4,8,8 s.
+		want := []time.Duration{time.Second, 1500 * time.Millisecond, 2500 * time.Millisecond, 4500 * time.Millisecond, 4500 * time.Millisecond}
+		for i := range want {
+			if delays[i] != want[i] {
+				t.Fatalf("delays %v, want %v", delays, want)
+			}
 		}
-	}
+		if st := h.status(); st.Restarts != 5 || st.LastExitCode != 137 || st.LastRestartReason != ReasonExit {
+			t.Fatalf("status %+v, want 5 restarts, last exit 137, reason exit", st)
+		}
+	})
 }
 
 func TestBackoffResetsAfterHealthyRun(t *testing.T) {
-	h := runFake(t, nil)
-	p := recv(t, h.starter.started, "start")
-	for i := 0; i < 3; i++ { // grow the backoff
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, nil)
+		p := recv(t, h.starter.started, "start")
+		for range 3 { // grow the backoff
+			p.exit(1)
+			p = recv(t, h.starter.started, "restart")
+		}
+		time.Sleep(time.Minute) // healthy (no probe => running at start) for Reset
 		p.exit(1)
-		h.clock.Advance(recv(t, h.clock.armed, "backoff"))
-		p = recv(t, h.starter.started, "restart")
-	}
-	h.clock.Advance(time.Minute) // healthy (no probe => running at start) for Reset
-	p.exit(1)
-	if e := h.until(t, Backoff); e.Backoff != time.Second {
-		t.Fatalf("after a healthy minute the backoff is %v, want the minimum 1s", e.Backoff)
-	}
+		if e := until[BackingOff](t, h); e.Delay != time.Second || e.Attempt != 1 {
+			t.Fatalf("after a healthy minute: %+v, want the minimum 1s, attempt 1", e)
+		}
+	})
 }
 
 func TestDegradedCapturesThenStopsThenKills(t *testing.T) {
-	health, capt := newFakeHealth(), &fakeCapture{calls: make(chan string, 1), release: make(chan struct{})}
-	h := runFake(t, func(h *harness, c *Config) {
-		c.Health, c.Capture = health, capt
-		h.starter.ignoreTerm = true
+	synctest.Test(t, func(t *testing.T) {
+		health, capt := newFakeHealth(), newFakeCapture()
+		h := runFake(t, func(h *harness, c *Config) {
+			c.Health, c.Capture = health, capt
+			h.starter.ignoreTerm = true
+		})
+		p := recv(t, h.starter.started, "start")
+		pid := recv(t, health.watched, "watch")
+		if s := h.state(); s != Starting {
+			t.Fatalf("state %v before the first ok probe, want starting", s)
+		}
+		health.healthy(pid)
+		until[ChildHealthy](t, h)
+		health.degraded(pid, "heartbeat")
+		if e := until[CaptureStarted](t, h); e.Reason != "heartbeat" || !e.Restart {
+			t.Fatalf("capture %+v, want the restart's, reason heartbeat", e)
+		}
+		if r := recv(t, capt.calls, "capture"); r != "heartbeat" {
+			t.Fatalf("capture reason %q", r)
+		}
+		synctest.Wait()
+		select {
+		case s := <-p.signals:
+			t.Fatalf("child signalled (%v) before the capture finished", s)
+		default:
+		}
+		close(capt.release)
+		if e := until[CaptureFinished](t, h); e.Dir != "/bundles/heartbeat" || e.Abandoned {
+			t.Fatalf("capture finished %+v", e)
+		}
+		until[ChildStopping](t, h)
+		if s := recv(t, p.signals, "stop signal"); s != (sentSignal{syscall.SIGTERM, true}) {
+			t.Fatalf("first signal %+v, want SIGTERM to the group", s)
+		}
+		if s := recv(t, p.signals, "SIGCONT"); s != (sentSignal{syscall.SIGCONT, true}) {
+			t.Fatalf("second signal %+v, want SIGCONT to the group", s)
+		}
+		t0 := time.Now()
+		if s := recv(t, p.signals, "SIGKILL"); s != (sentSignal{syscall.SIGKILL, true}) || time.Since(t0) != 10*time.Second {
+			t.Fatalf("after %v: %+v, want SIGKILL to the group after the 10s grace", time.Since(t0), s)
+		}
+		if e := until[BackingOff](t, h); e.Reason != "heartbeat" || e.Detail != "heartbeat failed" || e.Restarts != 1 {
+			t.Fatalf("backoff %+v, want reason heartbeat with its detail, restarts 1", e)
+		}
+		if st := h.status(); st.LastBundle != "/bundles/heartbeat" || st.LastExitCode != 137 {
+			t.Fatalf("status %+v, want the bundle and exit 137", st)
+		}
 	})
-	p := recv(t, h.starter.started, "start")
-	pid := recv(t, health.watched, "watch")
-	health.report(pid, true, "")
-	h.until(t, Running)
-	health.report(pid, false, "heartbeat")
-	if e := h.until(t, Capturing); e.Reason != "heartbeat" {
-		t.Fatalf("capturing because %q, want heartbeat", e.Reason)
-	}
-	if r := recv(t, capt.calls, "capture"); r != "heartbeat" {
-		t.Fatalf("capture reason %q", r)
-	}
-	select {
-	case s := <-p.signals:
-		t.Fatalf("child signalled (%v) before the capture finished", s)
-	default:
-	}
-	close(capt.release)
-	h.until(t, Stopping)
-	if s := recv(t, p.signals, "stop signal"); s != (sentSignal{syscall.SIGTERM, true}) {
-		t.Fatalf("first signal %+v, want SIGTERM to the group", s)
-	}
-	if s := recv(t, p.signals, "SIGCONT"); s != (sentSignal{syscall.SIGCONT, true}) {
-		t.Fatalf("second signal %+v, want SIGCONT to the group", s)
-	}
-	h.clock.Advance(recv(t, h.clock.armed, "grace timer"))
-	if s := recv(t, p.signals, "SIGKILL"); s != (sentSignal{syscall.SIGKILL, true}) {
-		t.Fatalf("after grace %+v, want SIGKILL to the group", s)
-	}
-	if e := h.until(t, Backoff); e.Reason != "heartbeat" || e.Restarts != 1 || e.ExitCode != 137 {
-		t.Fatalf("backoff event %+v, want reason heartbeat, restarts 1", e)
-	}
+}
+
+func TestDegradedWithoutCapturerStopsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		health := newFakeHealth()
+		h := runFake(t, func(_ *harness, c *Config) { c.Health = health })
+		p := recv(t, h.starter.started, "start")
+		health.degraded(recv(t, health.watched, "watch"), "startup")
+		if e := until[ChildStopping](t, h); e.Reason != "startup" {
+			t.Fatalf("stopping %+v, want reason startup", e)
+		}
+		recv(t, p.signals, "stop signal")
+		if e := until[BackingOff](t, h); e.Reason != "startup" {
+			t.Fatalf("backoff %+v", e)
+		}
+	})
 }
 
 func TestShutdownStopsChildAndReturnsItsStatus(t *testing.T) {
-	h := runFake(t, nil)
-	p := recv(t, h.starter.started, "start")
-	h.signals <- syscall.SIGTERM
-	recv(t, p.signals, "stop signal")
-	if code := recv(t, h.result, "Run to return"); code != 143 {
-		t.Fatalf("Run returned %d, want the child's 143", code)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, nil)
+		p := recv(t, h.starter.started, "start")
+		h.signals <- syscall.SIGTERM
+		recv(t, p.signals, "stop signal")
+		if e := until[ChildStopping](t, h); !e.Shutdown {
+			t.Fatalf("stopping %+v, want shutdown", e)
+		}
+		if r := h.done(t); r.code != 143 || r.err != nil {
+			t.Fatalf("Run returned %+v, want the child's 143", r)
+		}
+		if e := until[Exiting](t, h); e.Code != 143 {
+			t.Fatalf("exiting %+v", e)
+		}
+	})
 }
 
 func TestShutdownDuringBackoffIsImmediate(t *testing.T) {
-	h := runFake(t, nil)
-	p := recv(t, h.starter.started, "start")
-	p.exit(3)
-	h.until(t, Backoff)
-	h.signals <- syscall.SIGINT
-	if code := recv(t, h.result, "Run to return"); code != 3 {
-		t.Fatalf("Run returned %d, want the last child's 3", code)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, nil)
+		p := recv(t, h.starter.started, "start")
+		p.exit(3)
+		until[BackingOff](t, h)
+		t0 := time.Now()
+		h.signals <- syscall.SIGINT
+		if r := h.done(t); r.code != 3 || time.Since(t0) != 0 {
+			t.Fatalf("Run returned %+v after %v, want the last child's 3 at once", r, time.Since(t0))
+		}
+	})
+}
+
+func TestShutdownWhileStartingWaitsForTheStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		gate := make(chan struct{})
+		h := runFake(t, func(h *harness, _ *Config) { h.starter.gate = gate })
+		h.signals <- syscall.SIGTERM
+		if s := h.state(); s != Backoff {
+			t.Fatalf("state %v while the first start is in flight, want backoff", s)
+		}
+		gate <- struct{}{} // the start completes after the shutdown
+		p := recv(t, h.starter.started, "start")
+		if s := recv(t, p.signals, "stop signal"); s.sig != syscall.SIGTERM {
+			t.Fatalf("the child started during shutdown got %+v, want SIGTERM", s)
+		}
+		if r := h.done(t); r.code != 143 {
+			t.Fatalf("Run returned %+v, want 143", r)
+		}
+	})
 }
 
 func TestForwardsOtherSignalsToChildOnly(t *testing.T) {
-	h := runFake(t, nil)
-	p := recv(t, h.starter.started, "start")
-	h.signals <- syscall.SIGHUP
-	if s := recv(t, p.signals, "forwarded"); s != (sentSignal{syscall.SIGHUP, false}) {
-		t.Fatalf("got %+v, want SIGHUP to the child", s)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, nil)
+		p := recv(t, h.starter.started, "start")
+		h.signals <- syscall.SIGHUP
+		if s := recv(t, p.signals, "forwarded"); s != (sentSignal{syscall.SIGHUP, false}) {
+			t.Fatalf("got %+v, want SIGHUP to the child", s)
+		}
+	})
 }
 
 func TestRestartNeverExitsWithChildStatus(t *testing.T) {
-	h := runFake(t, func(_ *harness, c *Config) { c.Restart = RestartNever })
-	recv(t, h.starter.started, "start").exit(7)
-	if code := recv(t, h.result, "Run to return"); code != 7 {
-		t.Fatalf("Run returned %d, want 7", code)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, func(_ *harness, c *Config) { c.Restart = RestartNever })
+		recv(t, h.starter.started, "start").exit(7)
+		if r := h.done(t); r.code != 7 || r.err != nil {
+			t.Fatalf("Run returned %+v, want 7", r)
+		}
+	})
 }
 
-func TestStartupVerdictIgnoredForOldChild(t *testing.T) {
-	health := newFakeHealth()
-	h := runFake(t, func(_ *harness, c *Config) { c.Health = health })
-	p := recv(t, h.starter.started, "start")
-	old := recv(t, health.watched, "watch")
-	p.exit(1)
-	h.clock.Advance(recv(t, h.clock.armed, "backoff"))
-	p = recv(t, h.starter.started, "restart")
-	recv(t, health.watched, "watch new")
-	for e := h.until(t, Starting); e.Pid != p.pid; e = h.until(t, Starting) {
-	}
-	health.report(old, false, "health") // its ctx is done: returns at once or is dropped
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := h.sup.Ping(ctx); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case e := <-h.events:
-		t.Fatalf("a verdict about the old child changed state: %+v", e)
-	default:
-	}
+func TestFirstStartFailureIsAnError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, func(h *harness, _ *Config) { h.starter.failNext(os.ErrNotExist) })
+		r := h.done(t)
+		var se *StartError
+		if !errors.As(r.err, &se) || se.Code != 127 {
+			t.Fatalf("Run returned %+v, want a StartError with code 127", r)
+		}
+		if e := until[StartFailed](t, h); e.Code != 127 {
+			t.Fatalf("start failed %+v", e)
+		}
+	})
 }
 
-func TestPing(t *testing.T) {
-	h := runFake(t, nil)
-	recv(t, h.starter.started, "start")
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := h.sup.Ping(ctx); err != nil {
-		t.Fatalf("Ping: %v", err)
-	}
+func TestStartFailureAfterCrashBacksOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, nil)
+		p := recv(t, h.starter.started, "start")
+		h.starter.failNext(os.ErrPermission)
+		p.exit(1)
+		until[StartFailed](t, h)
+		e := until[BackingOff](t, h)
+		if e.Reason != ReasonExit || e.Restarts != 2 || e.Delay != 1500*time.Millisecond {
+			t.Fatalf("after a failed restart: %+v, want reason exit, restarts 2, a grown 1.5s wait", e)
+		}
+		recv(t, h.starter.started, "the start after it")
+		if st := h.status(); st.State != Running || st.LastExitCode != 126 {
+			t.Fatalf("status %+v, want running, last exit 126", st)
+		}
+	})
+}
+
+func TestShutdownWhileARestartFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, nil)
+		p := recv(t, h.starter.started, "start")
+		gate := make(chan struct{})
+		h.starter.mu.Lock()
+		h.starter.gate = gate
+		h.starter.mu.Unlock()
+		h.starter.failNext(os.ErrNotExist)
+		p.exit(1)
+		until[BackingOff](t, h)
+		time.Sleep(time.Second) // the backoff: the restart is now in flight, held at the gate
+		h.signals <- syscall.SIGTERM
+		if s := h.state(); s != Backoff {
+			t.Fatalf("state %v while told to stop during a start, want backoff until the start's outcome", s)
+		}
+		close(gate)
+		if r := h.done(t); r.code != 127 || r.err != nil {
+			t.Fatalf("Run returned %+v, want 127 and no error (not the first start)", r)
+		}
+	})
 }

@@ -3,12 +3,14 @@
 // runs hsup.
 //
 // Unit generation is pure: Unit.Render turns values the CLI collected
-// (absolute paths, run flags, stop grace, --nofile) into unit-file text,
-// quoting ExecStart= by systemd's rules (systemd.service(5) "Command
-// lines"): words double-quoted when they hold anything but plain
-// characters, \ and " escaped, % doubled for specifiers and $ doubled for
-// environment substitution. SplitCommandLine undoes that quoting, so a
-// test can prove that the unit runs exactly the argv it was given.
+// (a managed.Command with absolute paths, run flags and stop grace, and
+// --nofile) into unit-file text, quoting ExecStart= by systemd's rules
+// (systemd.service(5) "Command lines"): words double-quoted when they hold
+// anything but plain characters, \ and " escaped, % doubled for
+// specifiers and $ doubled for environment substitution. The tests split
+// ExecStart= back, with a parser of systemd's rules and with
+// systemd-analyze itself, to prove that the unit runs exactly the argv it
+// was given.
 //
 // A generated unit looks like:
 //

@@ -8,10 +8,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // notifySocket creates a real unixgram socket standing in for systemd's,
@@ -58,31 +62,52 @@ func expectNoNotify(t *testing.T, conn *net.UnixConn, d time.Duration) {
 	}
 }
 
+// run starts n.Run with alive and stops and waits for it at cleanup.
+func run(t *testing.T, n *Notifier, alive func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx, alive) }()
+	t.Cleanup(func() {
+		cancel()
+		timer := time.NewTimer(5 * time.Second)
+		defer timer.Stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v, want nil", err)
+			}
+		case <-timer.C:
+			t.Error("Run did not return within 5s of cancel")
+		}
+	})
+}
+
+func alwaysAlive(context.Context) error { return nil }
+
 func TestNotifyMessages(t *testing.T) {
 	tests := []struct {
 		name  string
-		calls func(n *Notifier) error
+		calls func(n *Notifier)
 		want  []string
 	}{
-		{name: "ready", calls: func(n *Notifier) error { return n.Ready() }, want: []string{"READY=1"}},
+		{name: "ready", calls: func(n *Notifier) { n.Ready() }, want: []string{"READY=1"}},
 		{
-			name: "ready is sent once",
-			calls: func(n *Notifier) error {
-				return errors.Join(n.Ready(), n.Ready(), n.Status("running"))
-			},
-			want: []string{"READY=1", "STATUS=running"},
+			name:  "ready is sent once",
+			calls: func(n *Notifier) { n.Ready(); n.Ready(); n.Status("running") },
+			want:  []string{"READY=1", "STATUS=running"},
 		},
 		{
 			name:  "status",
-			calls: func(n *Notifier) error { return n.Status("running pid 42, 0 restarts") },
+			calls: func(n *Notifier) { n.Status("running pid 42, 0 restarts") },
 			want:  []string{"STATUS=running pid 42, 0 restarts"},
 		},
 		{
 			name:  "status folds line breaks",
-			calls: func(n *Notifier) error { return n.Status("backoff 2s\nlast: health\r\n") },
+			calls: func(n *Notifier) { n.Status("backoff 2s\nlast: health\r\n") },
 			want:  []string{"STATUS=backoff 2s last: health "},
 		},
-		{name: "stopping", calls: func(n *Notifier) error { return n.Stopping() }, want: []string{"STOPPING=1"}},
+		{name: "stopping once", calls: func(n *Notifier) { n.Stopping(); n.Stopping() }, want: []string{"STOPPING=1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,9 +116,8 @@ func TestNotifyMessages(t *testing.T) {
 			if !n.Enabled() {
 				t.Fatal("Enabled() = false with NOTIFY_SOCKET set")
 			}
-			if err := tt.calls(n); err != nil {
-				t.Fatalf("notify: %v", err)
-			}
+			tt.calls(n) // queued before Run: nothing waits on the socket
+			run(t, n, alwaysAlive)
 			for _, want := range tt.want {
 				got, err := readNotify(conn, 5*time.Second)
 				if err != nil {
@@ -108,26 +132,80 @@ func TestNotifyMessages(t *testing.T) {
 	}
 }
 
+// TestNotifyFlushedAtStop: what is queued when Run ends still goes out.
+func TestNotifyFlushedAtStop(t *testing.T) {
+	conn := notifySocket(t)
+	n := NewNotifier(zaptest.NewLogger(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	n.Status("stopping")
+	n.Stopping()
+	if err := n.Run(ctx, alwaysAlive); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"STATUS=stopping", "STOPPING=1"} {
+		if got, err := readNotify(conn, 5*time.Second); err != nil || got != want {
+			t.Fatalf("datagram = %q, %v; want %q", got, err, want)
+		}
+	}
+}
+
 // TestNotifyEnvReadOnce shows the socket is captured at construction, so the
 // integrator may strip NOTIFY_SOCKET before starting the child.
 func TestNotifyEnvReadOnce(t *testing.T) {
 	conn := notifySocket(t)
 	n := NewNotifier(zaptest.NewLogger(t))
 	t.Setenv("NOTIFY_SOCKET", "")
-	if err := n.Status("still here"); err != nil {
-		t.Fatalf("status: %v", err)
-	}
+	run(t, n, alwaysAlive)
+	n.Status("still here")
 	if got, err := readNotify(conn, 5*time.Second); err != nil || got != "STATUS=still here" {
 		t.Errorf("datagram = %q, %v; want STATUS=still here", got, err)
 	}
 }
 
+// TestNotifySocketGone: a failed READY leaves one log line naming
+// NOTIFY_SOCKET; more failures of that kind are not logged again.
 func TestNotifySocketGone(t *testing.T) {
 	t.Setenv("NOTIFY_SOCKET", filepath.Join(t.TempDir(), "missing.sock"))
+	t.Setenv("WATCHDOG_USEC", "")
+	core, logs := observer.New(zap.WarnLevel)
+	n := NewNotifier(zap.New(core))
+	n.Ready()
+	n.Status("a")
+	n.Status("b")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := n.Run(ctx, alwaysAlive); err != nil {
+		t.Fatal(err)
+	}
+	lines := logs.FilterMessageSnippet("sd_notify failed").All()
+	if len(lines) != 2 {
+		t.Fatalf("%d failure lines, want one for READY and one for STATUS: %v", len(lines), lines)
+	}
+	if err, _ := lines[0].ContextMap()["error"].(string); lines[0].ContextMap()["kind"] != "READY" || !containsAll(err, "NOTIFY_SOCKET") {
+		t.Errorf("first failure line %v, want kind READY and an error naming NOTIFY_SOCKET", lines[0].ContextMap())
+	}
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestNotifyNeverBlocks: with nobody sending, the queue fills and further
+// messages are dropped and counted, never waited for.
+func TestNotifyNeverBlocks(t *testing.T) {
+	notifySocket(t)
 	n := NewNotifier(zaptest.NewLogger(t))
-	err := n.Ready()
-	if err == nil || !strings.Contains(err.Error(), "NOTIFY_SOCKET") {
-		t.Errorf("Ready on a missing socket = %v, want an error naming NOTIFY_SOCKET", err)
+	for range notifyQueue + 5 {
+		n.Status("x")
+	}
+	if d := n.Dropped(); d != 5 {
+		t.Fatalf("Dropped() = %d, want 5", d)
 	}
 }
 
@@ -139,26 +217,17 @@ func TestNotifyDisabled(t *testing.T) {
 	if n.Enabled() {
 		t.Error("Enabled() = true without NOTIFY_SOCKET")
 	}
-	if err := errors.Join(n.Ready(), n.Status("x"), n.Stopping()); err != nil {
-		t.Errorf("no-op notifier returned %v", err)
-	}
+	n.Ready()
+	n.Status("x")
+	n.Stopping()
 	if d := n.WatchdogInterval(); d != 0 {
 		t.Errorf("WatchdogInterval() = %v without NOTIFY_SOCKET, want 0", d)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	called := false
-	done := make(chan error, 1)
-	go func() {
-		done <- n.RunWatchdog(ctx, func(context.Context) error { called = true; return nil })
-	}()
-	select {
-	case err := <-done:
-		if err != nil || called {
-			t.Errorf("RunWatchdog = %v, alive called %v; want nil, false", err, called)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("RunWatchdog did not return after cancel")
+	if err := n.Run(ctx, func(context.Context) error { called = true; return nil }); err != nil || called || len(n.queue) != 0 {
+		t.Errorf("Run = %v, alive called %v, %d queued; want nil, false, 0", err, called, len(n.queue))
 	}
 }
 
@@ -188,101 +257,76 @@ func TestNotifyWatchdogInterval(t *testing.T) {
 	}
 }
 
-// runWatchdog starts RunWatchdog and stops and waits for it at cleanup.
-func runWatchdog(t *testing.T, n *Notifier, alive func(context.Context) error) {
+// watchdogNotifier is a Notifier with a 100 ms watchdog whose datagrams go
+// to a channel, for tests on virtual time.
+func watchdogNotifier(t *testing.T) (*Notifier, chan string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.RunWatchdog(ctx, alive) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("RunWatchdog returned %v, want nil", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("RunWatchdog did not return within 5s of cancel")
-		}
-	})
+	notifySocket(t)
+	t.Setenv("WATCHDOG_USEC", "200000")
+	n := NewNotifier(zaptest.NewLogger(t))
+	sent := make(chan string, 100)
+	n.send = func(state string) error { sent <- state; return nil }
+	return n, sent
 }
 
 func TestNotifyWatchdogPings(t *testing.T) {
-	conn := notifySocket(t)
-	t.Setenv("WATCHDOG_USEC", "200000")
-	n := NewNotifier(zaptest.NewLogger(t))
-	runWatchdog(t, n, func(ctx context.Context) error {
-		if _, ok := ctx.Deadline(); !ok {
-			return errors.New("alive called without a deadline")
+	synctest.Test(t, func(t *testing.T) {
+		n, sent := watchdogNotifier(t)
+		run(t, n, func(ctx context.Context) error {
+			if _, ok := ctx.Deadline(); !ok {
+				return errors.New("alive called without a deadline")
+			}
+			return nil
+		})
+		time.Sleep(time.Second + time.Millisecond)
+		if got := len(sent); got != 10 {
+			t.Fatalf("%d pings in 1s at a 100ms interval, want exactly 10 on virtual time", got)
 		}
-		return nil
+		for range 10 {
+			if msg := <-sent; msg != "WATCHDOG=1" {
+				t.Fatalf("datagram = %q, want WATCHDOG=1", msg)
+			}
+		}
 	})
-
-	// Count pings in a one-second window; at 100 ms the ideal is 10. The
-	// bounds are generous for a loaded 2-core machine.
-	const window = time.Second
-	end := time.Now().Add(window)
-	pings := 0
-	for {
-		left := time.Until(end)
-		if left <= 0 {
-			break
-		}
-		msg, err := readNotify(conn, left)
-		var nerr net.Error
-		if errors.As(err, &nerr) && nerr.Timeout() {
-			break
-		}
-		if err != nil {
-			t.Fatalf("read: %v", err)
-		}
-		if msg != "WATCHDOG=1" {
-			t.Fatalf("datagram = %q, want WATCHDOG=1", msg)
-		}
-		pings++
-	}
-	t.Logf("%d pings in %v", pings, window)
-	if pings < 4 || pings > 11 {
-		t.Errorf("%d WATCHDOG=1 pings in %v at a 100ms interval, want 4..11", pings, window)
-	}
 }
 
 func TestNotifyWatchdogSkipsWhenNotAlive(t *testing.T) {
-	conn := notifySocket(t)
-	t.Setenv("WATCHDOG_USEC", "200000")
-	n := NewNotifier(zaptest.NewLogger(t))
-	const failing = 3
-	calls := make(chan int, 100)
-	count := 0 // only touched by the watchdog goroutine
-	runWatchdog(t, n, func(ctx context.Context) error {
-		count++
-		calls <- count
-		if count <= failing {
-			return errors.New("supervisor loop did not answer")
+	synctest.Test(t, func(t *testing.T) {
+		n, sent := watchdogNotifier(t)
+		const failing = 3
+		var calls atomic.Int32
+		run(t, n, func(ctx context.Context) error {
+			if calls.Add(1) <= failing {
+				return errors.New("supervisor loop did not answer")
+			}
+			return nil
+		})
+		time.Sleep(failing*100*time.Millisecond + time.Millisecond)
+		synctest.Wait()
+		if calls.Load() != failing || len(sent) != 0 {
+			t.Fatalf("after %d failing checks: %d calls, %d pings; want no ping", failing, calls.Load(), len(sent))
 		}
-		return nil
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait()
+		if calls.Load() != failing+1 || len(sent) != 1 {
+			t.Fatalf("after a passing check: %d calls, %d pings; want one ping", calls.Load(), len(sent))
+		}
 	})
+}
 
-	deadline := time.NewTimer(5 * time.Second)
-	defer deadline.Stop()
-	for i := 1; i <= failing; i++ {
-		select {
-		case <-calls:
-		case <-deadline.C:
-			t.Fatalf("alive called %d times within 5s, want %d", i-1, failing)
+// TestNotifyWatchdogSlowAliveSkips: alive that answers only after half an
+// interval counts as not alive.
+func TestNotifyWatchdogSlowAliveSkips(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, sent := watchdogNotifier(t)
+		run(t, n, func(ctx context.Context) error {
+			<-ctx.Done() // a loop that does not answer within its bound
+			return ctx.Err()
+		})
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if len(sent) != 0 {
+			t.Fatalf("%d pings while alive never answered in time, want 0", len(sent))
 		}
-	}
-	// The failing checks sent nothing; only a later, passing one pings.
-	msg, err := readNotify(conn, 5*time.Second)
-	if err != nil || msg != "WATCHDOG=1" {
-		t.Fatalf("datagram = %q, %v; want WATCHDOG=1 once alive passes", msg, err)
-	}
-	select {
-	case c := <-calls:
-		if c != failing+1 {
-			t.Errorf("first ping after alive call %d, want call %d", c, failing+1)
-		}
-	default:
-		t.Error("a ping arrived without a passing alive call")
-	}
+	})
 }

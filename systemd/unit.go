@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hsup/hsup/managed"
 )
 
 // Facts and defaults for generated units.
@@ -18,10 +20,8 @@ const (
 	DefaultRestartSec = 5 * time.Second
 	// DefaultWatchdogSec is WatchdogSec=; hsup pings at half of it.
 	DefaultWatchdogSec = 30 * time.Second
-	// StopMargin is added to the stop grace for TimeoutStopSec=: hsup
-	// needs the grace to stop its child, then a moment to exit itself.
-	StopMargin = 5 * time.Second
-	// DefaultTimeoutStopSec is systemd's DefaultTimeoutStopSec.
+	// DefaultTimeoutStopSec is systemd's DefaultTimeoutStopSec: how long
+	// it waits after its stop signal when a unit sets no TimeoutStopSec=.
 	DefaultTimeoutStopSec = 90 * time.Second
 	// maxUnitSeconds bounds every time value so that it fits in systemd's
 	// usec_t and reads as a sane setting; a day of stop grace is a typo.
@@ -36,33 +36,18 @@ const (
 type Unit struct {
 	// Name of the unit without ".service"; [A-Za-z0-9:_.\-@].
 	Name string
-	// Description= text; empty means "hsup: <program base name>".
-	Description string
 	// User selects a user unit (WantedBy=default.target) over a system
 	// unit (WantedBy=multi-user.target).
 	User bool
-	// Hsup is the absolute path of the hsup binary.
-	Hsup string
-	// RunArgs are the `hsup run` flags, exactly as they will be passed
-	// (e.g. "--nofile=4096"); they go between "run" and "--".
-	RunArgs []string
-	// Program is the absolute path of the supervised program.
-	Program string
-	// Args are the program's arguments, passed through unchanged.
-	Args []string
+	// Command is what ExecStart= runs; TimeoutStopSec= is its
+	// StopTimeout, rounded up to whole seconds.
+	managed.Command
 	// WorkingDirectory is an absolute path (the CLI passes the current
 	// directory); empty leaves WorkingDirectory= out.
 	WorkingDirectory string
-	// StopGrace is hsup's --stop-grace; TimeoutStopSec= is StopGrace +
-	// StopMargin.
-	StopGrace time.Duration
 	// NoFile is hsup's --nofile; LimitNOFILE= is set to it (soft and hard)
 	// so that hsup can give the child that much. 0 leaves the line out.
 	NoFile uint64
-	// RestartSec= (0: DefaultRestartSec) and WatchdogSec= (0:
-	// DefaultWatchdogSec).
-	RestartSec  time.Duration
-	WatchdogSec time.Duration
 }
 
 // Render returns the unit file text, or an error naming the first value
@@ -75,8 +60,11 @@ func (u Unit) Render() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	times, err := u.unitTimes()
+	stop, err := u.stopSeconds()
 	if err != nil {
+		return "", err
+	}
+	if err := checkWorkingDirectory(u.WorkingDirectory); err != nil {
 		return "", err
 	}
 	var b strings.Builder
@@ -89,21 +77,18 @@ func (u Unit) Render() (string, error) {
 	b.WriteString("Type=notify\nNotifyAccess=main\n")
 	fmt.Fprintf(&b, "ExecStart=%s\n", execStart)
 	if u.WorkingDirectory != "" {
-		if !filepath.IsAbs(u.WorkingDirectory) || strings.ContainsAny(u.WorkingDirectory, "\n\r\x00") {
-			return "", fmt.Errorf("working directory %q: must be an absolute path on one line; pass the absolute directory to run in", u.WorkingDirectory)
-		}
 		fmt.Fprintf(&b, "WorkingDirectory=%s\n", escapeSpecifiers(u.WorkingDirectory))
 	}
 	b.WriteString("Restart=on-failure\n")
 	// hsup's own usage errors (2) and a missing or non-executable program
 	// (127, 126) do not heal by restarting; systemd would only loop.
 	b.WriteString("RestartPreventExitStatus=2 126 127\n")
-	fmt.Fprintf(&b, "RestartSec=%ds\n", times.restart)
-	fmt.Fprintf(&b, "WatchdogSec=%ds\n", times.watchdog)
+	fmt.Fprintf(&b, "RestartSec=%ds\n", ceilSeconds(DefaultRestartSec))
+	fmt.Fprintf(&b, "WatchdogSec=%ds\n", ceilSeconds(DefaultWatchdogSec))
 	// mixed: SIGTERM to hsup only, which stops its own group within the
 	// grace; whatever is left after TimeoutStopSec gets SIGKILL.
 	b.WriteString("KillMode=mixed\n")
-	fmt.Fprintf(&b, "TimeoutStopSec=%ds\n", times.stop)
+	fmt.Fprintf(&b, "TimeoutStopSec=%ds\n", stop)
 	if u.NoFile > 0 {
 		fmt.Fprintf(&b, "LimitNOFILE=%d\n", u.NoFile)
 	}
@@ -118,64 +103,55 @@ func (u Unit) Render() (string, error) {
 
 // execStart builds the quoted ExecStart= value.
 func (u Unit) execStart() (string, error) {
-	if u.Hsup == "" || !path.IsAbs(u.Hsup) {
-		return "", fmt.Errorf("hsup path %q: must be absolute; pass the absolute path of the hsup binary", u.Hsup)
+	argv, err := u.Argv()
+	if err != nil {
+		return "", err
 	}
 	// systemd takes the executable literally: no $VAR or specifier there.
 	if strings.ContainsAny(u.Hsup, "$%") {
 		return "", fmt.Errorf("hsup path %q: contains $ or %%, which systemd does not allow in the executable; install hsup under a plain path", u.Hsup)
 	}
-	if u.Program == "" || !path.IsAbs(u.Program) {
-		return "", fmt.Errorf("program %q: must be an absolute path; give the full path (e.g. from `command -v`)", u.Program)
-	}
-	argv := make([]string, 0, 4+len(u.RunArgs)+len(u.Args))
-	argv = append(argv, u.Hsup, "run")
-	argv = append(argv, u.RunArgs...)
-	argv = append(argv, "--", u.Program)
-	argv = append(argv, u.Args...)
 	return QuoteCommandLine(argv)
 }
 
-type unitSeconds struct{ restart, watchdog, stop int64 }
-
-// unitTimes turns the durations into whole seconds, rounded up so that
+// stopSeconds is TimeoutStopSec= in whole seconds, rounded up so that
 // systemd never waits less than hsup needs.
-func (u Unit) unitTimes() (unitSeconds, error) {
+func (u Unit) stopSeconds() (int64, error) {
 	if u.StopGrace < 0 || u.StopGrace > maxUnitSeconds*time.Second {
-		return unitSeconds{}, fmt.Errorf("stop grace %s: must be between 0s and 24h; lower --stop-grace", u.StopGrace)
+		return 0, fmt.Errorf("stop grace %s: must be between 0s and 24h; lower --stop-grace", u.StopGrace)
 	}
-	restart, watchdog := u.RestartSec, u.WatchdogSec
-	if restart == 0 {
-		restart = DefaultRestartSec
-	}
-	if watchdog == 0 {
-		watchdog = DefaultWatchdogSec
-	}
-	if restart < 0 || restart > maxUnitSeconds*time.Second {
-		return unitSeconds{}, fmt.Errorf("restart delay %s: must be between 0s and 24h", restart)
-	}
-	// hsup pings at half; under 2s the ping interval drops below 1s.
-	if watchdog < 2*time.Second || watchdog > maxUnitSeconds*time.Second {
-		return unitSeconds{}, fmt.Errorf("watchdog %s: must be between 2s and 24h", watchdog)
-	}
-	return unitSeconds{
-		restart:  ceilSeconds(restart),
-		watchdog: ceilSeconds(watchdog),
-		stop:     ceilSeconds(u.StopGrace + StopMargin),
-	}, nil
+	return ceilSeconds(u.StopTimeout()), nil
 }
 
 func ceilSeconds(d time.Duration) int64 {
 	return int64(math.Ceil(d.Seconds()))
 }
 
-func unitDescription(u Unit) string {
-	d := u.Description
-	if d == "" {
-		d = "hsup: " + path.Base(u.Program)
+// checkWorkingDirectory refuses a directory that WorkingDirectory= cannot
+// hold as given ("" leaves the line out).
+func checkWorkingDirectory(dir string) error {
+	if dir == "" {
+		return nil
 	}
-	// One line; specifiers escaped so the text reads as given.
+	if !filepath.IsAbs(dir) || strings.ContainsAny(dir, "\n\r\x00") {
+		return fmt.Errorf("working directory %q: must be an absolute path on one line; pass the absolute directory to run in", dir)
+	}
+	// A unit file drops whitespace around a value, and a trailing
+	// backslash continues the line, so the next line would become part of
+	// the path.
+	if strings.TrimSpace(dir) != dir || strings.HasSuffix(dir, `\`) {
+		return fmt.Errorf("working directory %q: ends in whitespace or a backslash, which a unit file cannot hold; run from another directory", dir)
+	}
+	return nil
+}
+
+// unitDescription is "hsup: <program base name>".
+func unitDescription(u Unit) string {
+	d := "hsup: " + path.Base(u.Program)
+	// One line, without the trailing backslash that would continue it
+	// into the next; specifiers escaped so the text reads as given.
 	d = strings.NewReplacer("\n", " ", "\r", " ").Replace(d)
+	d = strings.TrimRight(d, `\`)
 	return escapeSpecifiers(d)
 }
 
@@ -296,132 +272,4 @@ func quoteWord(s string) string {
 func plainRune(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
 		strings.ContainsRune("/._-+=:,@^", r)
-}
-
-// SplitCommandLine undoes QuoteCommandLine: it splits an ExecStart= value
-// the way systemd does (whitespace, "..." and '...' quoting, C escapes,
-// \; for a literal semicolon), then turns %% into % and $$ into $. Other
-// specifiers, $VAR substitution and multiple commands are errors, because
-// their value depends on the running system.
-func SplitCommandLine(s string) ([]string, error) {
-	var argv []string
-	for {
-		s = strings.TrimLeft(s, " \t\n\r")
-		if s == "" {
-			return argv, nil
-		}
-		if s[0] == ';' && (len(s) == 1 || strings.IndexByte(" \t\n\r", s[1]) >= 0) {
-			return nil, fmt.Errorf("command line has a lone ';': more than one command is not supported")
-		}
-		// Only a whole word \; is a literal semicolon (systemd.service(5)).
-		if strings.HasPrefix(s, `\;`) && (len(s) == 2 || strings.IndexByte(" \t\n\r", s[2]) >= 0) {
-			argv = append(argv, ";")
-			s = s[2:]
-			continue
-		}
-		word, rest, err := splitWord(s)
-		if err != nil {
-			return nil, err
-		}
-		if word, err = unescapeUnitWord(word); err != nil {
-			return nil, err
-		}
-		argv = append(argv, word)
-		s = rest
-	}
-}
-
-// splitWord takes one word off s, removing quotes and C escapes.
-func splitWord(s string) (word, rest string, err error) {
-	var b strings.Builder
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\':
-			n, err := cUnescape(&b, s[i+1:])
-			if err != nil {
-				return "", "", err
-			}
-			i += n
-		case quote != 0 && c == quote:
-			quote = 0
-		case quote != 0:
-			b.WriteByte(c)
-		case c == '"' || c == '\'':
-			quote = c
-		case strings.IndexByte(" \t\n\r", c) >= 0:
-			return b.String(), s[i:], nil
-		default:
-			b.WriteByte(c)
-		}
-	}
-	if quote != 0 {
-		return "", "", fmt.Errorf("command line has an unterminated %c quote", quote)
-	}
-	return b.String(), "", nil
-}
-
-// cUnescape writes the character escaped by the text after a backslash and
-// returns how many bytes of s it used.
-func cUnescape(b *strings.Builder, s string) (int, error) {
-	if s == "" {
-		return 0, fmt.Errorf("command line ends in a lone backslash")
-	}
-	simple := map[byte]byte{'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t',
-		'v': '\v', '\\': '\\', '"': '"', '\'': '\'', 's': ' '}
-	if c, ok := simple[s[0]]; ok {
-		b.WriteByte(c)
-		return 1, nil
-	}
-	base, digits := 0, 0
-	switch {
-	case s[0] == 'x':
-		base, digits = 16, 2
-	case s[0] == 'u':
-		base, digits = 16, 4
-	case s[0] == 'U':
-		base, digits = 16, 8
-	case s[0] >= '0' && s[0] <= '7':
-		base, digits = 8, 3
-	default:
-		return 0, fmt.Errorf("command line has an unknown escape \\%c", s[0])
-	}
-	start := 1
-	if base == 8 {
-		start = 0
-	}
-	if len(s) < start+digits {
-		return 0, fmt.Errorf("command line has a short escape \\%s", s)
-	}
-	var v uint64
-	if _, err := fmt.Sscanf(s[start:start+digits], map[int]string{8: "%o", 16: "%x"}[base], &v); err != nil || v == 0 {
-		return 0, fmt.Errorf("command line has a bad escape \\%s", s[:start+digits])
-	}
-	if s[0] == 'x' || base == 8 {
-		b.WriteByte(byte(v))
-	} else {
-		b.WriteRune(rune(v))
-	}
-	return start + digits, nil
-}
-
-// unescapeUnitWord resolves %% and $$; anything else after % or $ depends
-// on the system the unit runs on, so it is refused.
-func unescapeUnitWord(w string) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c != '%' && c != '$' {
-			b.WriteByte(c)
-			continue
-		}
-		if i+1 < len(w) && w[i+1] == c {
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		return "", fmt.Errorf("word %q: %c not doubled; specifiers and variables are not supported", w, c)
-	}
-	return b.String(), nil
 }

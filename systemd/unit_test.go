@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hsup/hsup/managed"
 )
 
 // trickyArgs exercise every quoting rule: spaces, both quotes, specifier
@@ -33,12 +35,15 @@ func testUnit(t *testing.T, name string, user bool) Unit {
 		t.Fatal(err)
 	}
 	return Unit{
-		Name: name, User: user, Hsup: self,
-		RunArgs:          []string{"--nofile=8192", "--health-url=http://127.0.0.1:8787/health?x=1&y=%41", "--stop-grace=10s"},
-		Program:          "/bin/sh",
-		Args:             trickyArgs,
+		Name: name, User: user,
+		Command: managed.Command{
+			Hsup:      self,
+			RunArgs:   []string{"--nofile=8192", "--health-url=http://127.0.0.1:8787/health?x=1&y=%41", "--stop-grace=10s"},
+			Program:   "/bin/sh",
+			Args:      trickyArgs,
+			StopGrace: 10 * time.Second,
+		},
 		WorkingDirectory: wd,
-		StopGrace:        10 * time.Second,
 		NoFile:           8192,
 	}
 }
@@ -65,15 +70,15 @@ func TestRenderRoundTrip(t *testing.T) {
 				t.Fatalf("Render: %v", err)
 			}
 			line := unitValue(t, text, "ExecStart")
-			got, err := SplitCommandLine(line)
+			got, err := splitCommandLine(line)
 			if err != nil {
-				t.Fatalf("SplitCommandLine(%q): %v", line, err)
+				t.Fatalf("splitCommandLine(%q): %v", line, err)
 			}
 			if !slices.Equal(got, u.argv()) {
 				t.Fatalf("argv round trip:\n got %q\nwant %q", got, u.argv())
 			}
 			if runtime.GOOS != "linux" {
-				t.Log("systemd-analyze exists only on Linux; checked the round trip through SplitCommandLine")
+				t.Log("systemd-analyze exists only on Linux; checked the round trip through splitCommandLine")
 				return
 			}
 			path := filepath.Join(t.TempDir(), tt.name+".service")
@@ -223,12 +228,12 @@ func TestRenderSettings(t *testing.T) {
 				"WantedBy=multi-user.target", "After=network.target", "Description=hsup: sh"},
 		},
 		{
-			name: "user unit with explicit times",
+			name: "user unit with a fractional grace",
 			unit: func(u Unit) Unit {
-				u.User, u.RestartSec, u.WatchdogSec, u.StopGrace = true, 2*time.Second, 1500*time.Millisecond+time.Second, 1500*time.Millisecond
+				u.User, u.StopGrace = true, 1500*time.Millisecond
 				return u
 			},
-			want:  []string{"WantedBy=default.target", "RestartSec=2s", "WatchdogSec=3s", "TimeoutStopSec=7s"},
+			want:  []string{"WantedBy=default.target", "RestartSec=5s", "WatchdogSec=30s", "TimeoutStopSec=7s"},
 			avoid: []string{"multi-user.target"},
 		},
 		{
@@ -239,10 +244,16 @@ func TestRenderSettings(t *testing.T) {
 		{
 			name: "specifiers escaped in description and directory",
 			unit: func(u Unit) Unit {
-				u.Description, u.WorkingDirectory = "100% webui\nsecond line", "/srv/a b%c"
+				u.Program, u.WorkingDirectory = "/opt/100% webui\nsecond line", "/srv/a b%c"
 				return u
 			},
-			want: []string{"Description=100%% webui second line", "WorkingDirectory=/srv/a b%%c"},
+			want: []string{"Description=hsup: 100%% webui second line", "WorkingDirectory=/srv/a b%%c"},
+		},
+		{
+			// A trailing backslash would continue Description= into After=.
+			name: "description without a trailing backslash",
+			unit: func(u Unit) Unit { u.Program = `/opt/odd\\`; return u },
+			want: []string{"Description=hsup: odd", "After=network.target"},
 		},
 	}
 	for _, tt := range tests {
@@ -285,10 +296,11 @@ func TestRenderRefusals(t *testing.T) {
 		{name: "dollar in hsup path", unit: func(u Unit) Unit { u.Hsup = "/opt/$x/hsup"; return u }, wantErr: "contains $"},
 		{name: "negative grace", unit: func(u Unit) Unit { u.StopGrace = -time.Second; return u }, wantErr: "stop grace"},
 		{name: "huge grace", unit: func(u Unit) Unit { u.StopGrace = 1000 * time.Hour; return u }, wantErr: "stop grace"},
-		{name: "tiny watchdog", unit: func(u Unit) Unit { u.WatchdogSec = time.Second; return u }, wantErr: "watchdog"},
 		{name: "NUL in argument", unit: func(u Unit) Unit { u.Args = []string{"a\x00b"}; return u }, wantErr: "NUL"},
 		{name: "invalid UTF-8", unit: func(u Unit) Unit { u.Args = []string{"\xff"}; return u }, wantErr: "UTF-8"},
 		{name: "relative directory", unit: func(u Unit) Unit { u.WorkingDirectory = "srv"; return u }, wantErr: "working directory"},
+		{name: "directory ending in a backslash", unit: func(u Unit) Unit { u.WorkingDirectory = `/srv/a\`; return u }, wantErr: "backslash"},
+		{name: "directory ending in a space", unit: func(u Unit) Unit { u.WorkingDirectory = "/srv/a "; return u }, wantErr: "whitespace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -298,43 +310,6 @@ func TestRenderRefusals(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error is not one line: %q", err)
-			}
-		})
-	}
-}
-
-func TestSplitCommandLine(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		want    []string
-		wantErr string
-	}{
-		{name: "plain words", in: " /bin/a  b\tc ", want: []string{"/bin/a", "b", "c"}},
-		{name: "single quotes", in: `/bin/a 'x "y"'`, want: []string{"/bin/a", `x "y"`}},
-		{name: "escapes", in: `/bin/a "\x41\101\u00e9\s\\"`, want: []string{"/bin/a", "AAé \\"}},
-		{name: "doubled specials", in: `/bin/a 100%% $$HOME`, want: []string{"/bin/a", "100%", "$HOME"}},
-		{name: "escaped semicolon", in: `/bin/a \; b`, want: []string{"/bin/a", ";", "b"}},
-		{name: "empty word", in: `/bin/a ""`, want: []string{"/bin/a", ""}},
-		{name: "lone semicolon", in: `/bin/a ; /bin/b`, wantErr: "lone ';'"},
-		{name: "specifier", in: `/bin/a %h`, wantErr: "not doubled"},
-		{name: "variable", in: `/bin/a $HOME`, wantErr: "not doubled"},
-		{name: "unterminated", in: `/bin/a "b`, wantErr: "unterminated"},
-		{name: "trailing backslash", in: `/bin/a b\`, wantErr: "lone backslash"},
-		{name: "NUL escape", in: `/bin/a \x00`, wantErr: "bad escape"},
-		{name: "unknown escape", in: `/bin/a \q`, wantErr: "unknown escape"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := SplitCommandLine(tt.in)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || !slices.Equal(got, tt.want) {
-				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}

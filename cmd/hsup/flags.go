@@ -66,7 +66,8 @@ func runFlags() []cli.Flag {
 }
 
 // setFlags renders the run flags the user set (on the command line or via
-// HSUP_* variables) as --name=value words, for generated units and plists.
+// HSUP_* variables) as --name=value words: settings.runArgs, which
+// generated units and plists pass to `hsup run`.
 func setFlags(c *cli.Context) []string {
 	var out []string
 	for _, f := range runFlags() {

@@ -61,12 +61,13 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 		return cli.Exit("hsup: "+err.Error(), se.Code)
 	}
 	var current atomic.Pointer[supervise.Supervisor]
-	m := metrics.New(metrics.Options{Pprof: s.pprof, Live: func(ctx context.Context) error {
-		if sup := current.Load(); sup != nil {
-			return sup.Ping(ctx)
-		}
-		return errors.New("supervisor not started yet")
-	}})
+	m := metrics.New(metrics.Options{Pprof: s.pprof, Labels: labels(), Status: metricsStatus(current.Load),
+		Live: func(ctx context.Context) error {
+			if sup := current.Load(); sup != nil {
+				return sup.Ping(ctx)
+			}
+			return errors.New("supervisor not started yet")
+		}})
 	srv, err := listenMetrics(s, m, log)
 	if err != nil {
 		return err
@@ -75,13 +76,14 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	w := wire(s, log, m, limit)
 	w.cfg.Spec = supervise.Spec{Path: path, Args: argv, Env: childEnv(os.Environ()),
 		Stdout: teeWriter{os.Stdout, w.tail}, Stderr: teeWriter{os.Stderr, w.tail}}
+	w.cfg.OnEvent = subscribe(m, w.notifier)
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs, append(supervise.ShutdownSignals, supervise.ForwardSignals...)...)
 	defer signal.Stop(sigs)
 	w.cfg.Signals = sigs
 	sup := supervise.New(w.cfg)
 	current.Store(sup)
-	code, err := runGroup(sup, srv, w.notifier)
+	code, err := runGroup(log, sup, companions(srv, w.notifier, sup)...)
 	if err != nil {
 		var se *supervise.StartError
 		if errors.As(err, &se) {
@@ -104,15 +106,38 @@ func oneP() {
 	}
 }
 
-// runGroup runs the supervisor with its companions (metrics server, systemd
-// watchdog); when the supervisor returns, the others are stopped and waited for.
-func runGroup(sup *supervise.Supervisor, srv *metrics.Server, n *systemd.Notifier) (int, error) {
+// actor is a companion of the supervisor in the run group: it runs until
+// its context is done, and its error is logged, never dropped.
+type actor struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// companions are the actors that live as long as the supervisor: the
+// metrics server (when listening) and the sd_notify sender and watchdog.
+func companions(srv *metrics.Server, n *systemd.Notifier, sup *supervise.Supervisor) []actor {
+	as := []actor{{name: "sd_notify", run: func(ctx context.Context) error { return n.Run(ctx, sup.Ping) }}}
+	if srv != nil {
+		as = append(as, actor{name: "metrics server", run: srv.Serve})
+	}
+	return as
+}
+
+// runGroup runs the supervisor with its companions, as oklog/run does with
+// one difference: a companion that fails is logged and the child stays
+// supervised (a broken metrics port must not stop the app). When the
+// supervisor returns, the companions are stopped and waited for; each of
+// them bounds its own shutdown.
+func runGroup(log *zap.Logger, sup *supervise.Supervisor, actors ...actor) (int, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	if srv != nil {
-		wg.Go(func() { _ = srv.Serve(ctx) })
+	for _, a := range actors {
+		wg.Go(func() {
+			if err := a.run(ctx); err != nil {
+				log.Error("companion stopped: "+a.name, zap.Error(err))
+			}
+		})
 	}
-	wg.Go(func() { _ = n.RunWatchdog(ctx, sup.Ping) })
 	code, err := sup.Run(context.Background())
 	cancel()
 	wg.Wait()

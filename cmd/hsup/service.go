@@ -12,6 +12,7 @@ import (
 	"github.com/hsup/hsup/doctor"
 	"github.com/hsup/hsup/fdlimit"
 	"github.com/hsup/hsup/launchd"
+	"github.com/hsup/hsup/managed"
 	"github.com/hsup/hsup/systemd"
 )
 
@@ -27,17 +28,16 @@ func systemdCommand() *cli.Command {
 		ArgsUsage: "-- PROGRAM [ARGS...]",
 		Flags:     flags,
 		Action: func(c *cli.Context) error {
-			s, argv, err := serviceInput(c)
+			s, cmd, err := serviceInput(c)
 			if err != nil {
 				return err
 			}
 			name := c.String("name")
 			if name == "" {
-				name = filepath.Base(argv[0])
+				name = filepath.Base(cmd.Program)
 			}
 			cwd, _ := os.Getwd()
-			text, err := systemd.Unit{Name: name, User: c.Bool("user"), Hsup: argv[0], RunArgs: setFlags(c),
-				Program: argv[1], Args: argv[2:], WorkingDirectory: cwd, StopGrace: s.stopGrace, NoFile: s.nofile}.Render()
+			text, err := systemd.Unit{Name: name, User: c.Bool("user"), Command: cmd, WorkingDirectory: cwd, NoFile: s.nofile}.Render()
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -64,15 +64,14 @@ func launchdCommand() *cli.Command {
 		ArgsUsage: "-- PROGRAM [ARGS...]",
 		Flags:     flags,
 		Action: func(c *cli.Context) error {
-			s, argv, err := serviceInput(c)
+			s, cmd, err := serviceInput(c)
 			if err != nil {
 				return err
 			}
 			home, _ := os.UserHomeDir()
 			cwd, _ := os.Getwd()
-			data, err := launchd.Generate(launchd.Config{Label: c.String("label"), Hsup: argv[0], RunArgs: setFlags(c),
-				Program: argv[1], Args: argv[2:], Home: home, LogDir: c.String("log-dir"), WorkingDirectory: cwd,
-				Path: os.Getenv("PATH"), StopGrace: s.stopGrace, NoFile: s.nofile})
+			data, err := launchd.Generate(launchd.Config{Label: c.String("label"), Command: cmd, Home: home,
+				LogDir: c.String("log-dir"), WorkingDirectory: cwd, Path: os.Getenv("PATH"), NoFile: s.nofile})
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -95,37 +94,52 @@ func launchdCommand() *cli.Command {
 	return &cli.Command{Name: "launchd", Usage: "launchd integration", Subcommands: []*cli.Command{plist}}
 }
 
-// serviceInput validates the run flags and returns [hsup, PROGRAM, ARGS...]
-// with both paths absolute: a service manager starts jobs with its own
-// working directory and PATH.
-func serviceInput(c *cli.Context) (settings, []string, error) {
+// serviceInput validates the run flags and returns them with the command
+// the service manager runs: hsup and PROGRAM both absolute, because a
+// service manager starts jobs with its own working directory and PATH.
+func serviceInput(c *cli.Context) (settings, managed.Command, error) {
 	if c.NArg() == 0 {
-		return settings{}, nil, usageError("no PROGRAM given: ... [flags] -- PROGRAM [ARGS...]")
+		return settings{}, managed.Command{}, usageError("no PROGRAM given: ... [flags] -- PROGRAM [ARGS...]")
 	}
 	s, err := readSettings(c)
 	if err != nil {
-		return s, nil, err
+		return s, managed.Command{}, err
 	}
-	program := c.Args().First()
-	if filepath.Base(program) != program && !filepath.IsAbs(program) {
-		abs, _ := filepath.Abs(program)
-		return s, nil, usageError("PROGRAM %q is relative: give its absolute path (%s)", program, abs)
-	}
-	path, err := exec.LookPath(program)
+	program, err := absProgram(c.Args().First())
 	if err != nil {
-		return s, nil, usageError("PROGRAM %q not found or not executable: give the absolute path of an executable", program)
-	}
-	if path, err = filepath.Abs(path); err != nil {
-		return s, nil, usageError("PROGRAM %q: %v", program, err)
+		return s, managed.Command{}, err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return s, nil, cli.Exit(fmt.Sprintf("hsup: cannot find my own executable: %v", err), 1)
+		return s, managed.Command{}, cli.Exit(fmt.Sprintf("hsup: cannot find my own executable: %v", err), 1)
 	}
 	if resolved, err := filepath.EvalSymlinks(self); err == nil {
 		self = resolved
 	}
-	return s, append([]string{self, path}, c.Args().Tail()...), nil
+	return s, s.command(self, program, c.Args().Tail()), nil
+}
+
+// command is `hsup run` with these settings as a service manager runs it.
+func (s settings) command(hsup, program string, args []string) managed.Command {
+	return managed.Command{Hsup: hsup, RunArgs: s.runArgs, Program: program, Args: args, StopGrace: s.stopGrace}
+}
+
+// absProgram returns PROGRAM's absolute path, looked up on PATH when it is
+// a bare name. A relative path with a slash is refused rather than
+// resolved against this directory, which the service will not run in.
+func absProgram(program string) (string, error) {
+	if filepath.Base(program) != program && !filepath.IsAbs(program) {
+		abs, _ := filepath.Abs(program)
+		return "", usageError("PROGRAM %q is relative: give its absolute path (%s)", program, abs)
+	}
+	path, err := exec.LookPath(program)
+	if err != nil {
+		return "", usageError("PROGRAM %q not found or not executable: give the absolute path of an executable", program)
+	}
+	if path, err = filepath.Abs(path); err != nil {
+		return "", usageError("PROGRAM %q: %v", program, err)
+	}
+	return path, nil
 }
 
 func install(c *cli.Context, path string, data []byte, commands []string) error {
@@ -154,7 +168,7 @@ func doctorCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			r := doctor.Check(doctorInput(c, s))
+			r := doctor.Check(doctorInput(s))
 			if err := r.Write(c.App.Writer); err != nil {
 				return err
 			}
@@ -166,7 +180,9 @@ func doctorCommand() *cli.Command {
 	}
 }
 
-func doctorInput(c *cli.Context, s settings) doctor.Input {
+// doctorInput is what doctor judges: the validated settings plus this
+// machine's facts (platform, PID, installed collectors, the FD limit plan).
+func doctorInput(s settings) doctor.Input {
 	in := doctor.Input{
 		GOOS: runtime.GOOS, PID: os.Getpid(),
 		HealthURL: s.health.URL, HealthInterval: s.health.Interval, HealthTimeout: s.health.Timeout,

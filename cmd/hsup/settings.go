@@ -14,7 +14,9 @@ import (
 	"github.com/hsup/hsup/supervise"
 )
 
-// settings are the validated values of the run flags.
+// settings are the validated values of the run flags, built once by
+// readSettings. run, demo, doctor and the unit and plist generators take
+// this value and read no flag again.
 type settings struct {
 	nofile      uint64
 	restart     supervise.RestartPolicy
@@ -34,6 +36,10 @@ type settings struct {
 	dumpURL     string
 	fdWarn      float64
 	fdRestart   float64
+	// runArgs are the run flags the user set (on the command line or via
+	// HSUP_*) as --name=value words: what a generated unit or plist passes
+	// to `hsup run`, so the service runs with the settings checked here.
+	runArgs []string
 }
 
 // usageError is bad input: one line on stderr, exit 2, nothing started.
@@ -42,7 +48,9 @@ func usageError(format string, args ...any) error {
 }
 
 // readSettings validates every run flag; the first problem is returned as
-// a usage error naming the flag and how to fix it.
+// a usage error naming the flag and how to fix it. Each value is checked by
+// the package that owns it (supervise, healthcheck); what no package owns
+// is checked here.
 func readSettings(c *cli.Context) (settings, error) {
 	var s settings
 	var err error
@@ -50,47 +58,37 @@ func readSettings(c *cli.Context) (settings, error) {
 	if s.restart, err = supervise.ParseRestartPolicy(c.String("restart")); err != nil {
 		return s, usageError("%v", err)
 	}
-	if err := checkDurations(c); err != nil {
+	if s.health, err = healthSettings(c); err != nil {
 		return s, err
 	}
 	s.backoff = supervise.BackoffPolicy{Min: c.Duration("backoff-min"), Max: c.Duration("backoff-max"), Reset: c.Duration("backoff-reset")}
-	if s.backoff.Max < s.backoff.Min {
-		return s, usageError("--backoff-max=%v is below --backoff-min=%v: raise --backoff-max", s.backoff.Max, s.backoff.Min)
+	if err := s.backoff.Validate(); err != nil {
+		return s, usageError("%v", err)
 	}
-	if s.stopSignal, err = parseSignal("stop-signal", c.String("stop-signal")); err != nil || s.stopSignal == 0 {
-		return s, usageError("--stop-signal=%q: give a signal name such as TERM, INT or QUIT", c.String("stop-signal"))
-	}
-	s.stopGrace = c.Duration("stop-grace")
-	if s.logFormat, s.logLevel, err = logOptions(c); err != nil {
+	if err := s.readStop(c); err != nil {
 		return s, err
 	}
-	if s.health, err = healthSettings(c); err != nil {
+	if s.logFormat, s.logLevel, err = logOptions(c); err != nil {
 		return s, err
 	}
 	if err := s.readService(c); err != nil {
 		return s, err
 	}
-	return s, s.readDiagnostics(c)
+	if err := s.readDiagnostics(c); err != nil {
+		return s, err
+	}
+	s.runArgs = setFlags(c)
+	return s, nil
 }
 
-// checkDurations refuses negative durations and non-positive probe timing.
-func checkDurations(c *cli.Context) error {
-	positive := map[string]bool{"health-interval": true, "health-timeout": true, "deep-interval": true,
-		"deep-timeout": true, "heartbeat-stale": true, "startup-grace": true, "diag-timeout": true}
-	for _, f := range runFlags() {
-		df, ok := f.(*cli.DurationFlag)
-		if !ok {
-			continue
-		}
-		d := c.Duration(df.Name)
-		if d < 0 || (d == 0 && positive[df.Name]) {
-			return usageError("--%s=%v must be a positive duration such as 5s or 1m30s", df.Name, d)
-		}
+func (s *settings) readStop(c *cli.Context) error {
+	var err error
+	if s.stopSignal, err = parseSignal("stop-signal", c.String("stop-signal")); err != nil {
+		return usageError("--stop-signal=%q: give a signal name such as TERM, INT or QUIT", c.String("stop-signal"))
 	}
-	for _, name := range []string{"health-failures", "deep-failures", "busy-failures"} {
-		if c.Int(name) < 1 {
-			return usageError("--%s=%d must be at least 1", name, c.Int(name))
-		}
+	s.stopGrace = c.Duration("stop-grace")
+	if err := supervise.ValidateStop(s.stopSignal, s.stopGrace); err != nil {
+		return usageError("%v", err)
 	}
 	return nil
 }
@@ -133,9 +131,19 @@ func healthSettings(c *cli.Context) (healthcheck.Config, error) {
 		h.DeepURL = deep
 	}
 	if err := h.Validate(); err != nil {
-		return h, usageError("%v", err)
+		return h, usageError("%v", firstError(err))
 	}
 	return h, nil
+}
+
+// firstError is the first of errors joined by errors.Join (err itself
+// otherwise): a usage error is one line, and the first problem is enough
+// to act on.
+func firstError(err error) error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok && len(joined.Unwrap()) > 0 {
+		return joined.Unwrap()[0]
+	}
+	return err
 }
 
 func (s *settings) readService(c *cli.Context) error {
@@ -151,6 +159,15 @@ func (s *settings) readService(c *cli.Context) error {
 
 func (s *settings) readDiagnostics(c *cli.Context) error {
 	s.diagDir, s.diagKeep, s.diagTimeout = c.String("diag-dir"), c.Int("diag-keep"), c.Duration("diag-timeout")
+	s.dumpWait, s.dumpURL = c.Duration("dump-wait"), c.String("dump-url")
+	// diagnose takes these as given: a capture bounded by 0 could not
+	// record anything, and a negative wait is a typo.
+	if s.diagTimeout <= 0 {
+		return usageError("--diag-timeout=%v must be a positive duration such as 5s or 1m30s", s.diagTimeout)
+	}
+	if s.dumpWait < 0 {
+		return usageError("--dump-wait=%v must be a positive duration such as 5s or 1m30s", s.dumpWait)
+	}
 	if s.diagKeep < 1 {
 		return usageError("--diag-keep=%d must be at least 1", s.diagKeep)
 	}
@@ -158,7 +175,6 @@ func (s *settings) readDiagnostics(c *cli.Context) error {
 	if s.dumpSignal, err = parseSignal("dump-signal", c.String("dump-signal")); err != nil {
 		return usageError("--dump-signal=%q: give a signal name such as USR1 or QUIT, or \"\" for none", c.String("dump-signal"))
 	}
-	s.dumpWait, s.dumpURL = c.Duration("dump-wait"), c.String("dump-url")
 	if s.dumpURL != "" {
 		if err := healthcheck.ValidateURL(s.dumpURL); err != nil {
 			return usageError("--dump-url: %v", err)

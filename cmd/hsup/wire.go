@@ -4,8 +4,6 @@ import (
 	"context"
 	"os"
 	"runtime"
-	"strconv"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -27,7 +25,9 @@ type wiring struct {
 // tailSize is how much of the child's recent output every bundle keeps.
 const tailSize = 256 << 10
 
-// wire builds the monitors, the capturer and the observers from settings.
+// wire builds the monitors and the capturer from settings. m receives the
+// counters the monitors and the capturer produce; the supervisor's events
+// are subscribed to by subscribe, once the supervisor exists.
 func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring {
 	w := wiring{tail: diagnose.NewTail(tailSize), notifier: systemd.NewNotifier(log)}
 	w.cfg = supervise.Config{
@@ -36,35 +36,27 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 	}
 	var snapshot func() any
 	if s.health.URL != "" {
-		mon := healthcheck.NewMonitor(s.health, log, nil, probeObserver(m))
-		w.cfg.Health = mon
+		mon := healthcheck.NewMonitor(s.health, log, probeCounter(m))
+		w.cfg.Health = healthMonitor{mon}
 		snapshot = func() any { return mon.Snapshot() }
 	}
-	starts := &childStarts{}
-	capt, captureTimeout := capturer(s, log, m, w.tail, snapshot)
-	var captureFD func(ctx context.Context, pid int, reason string) // nil: no bundles
-	if capt != nil {
-		w.cfg.Capture, w.cfg.CaptureTimeout = capt, captureTimeout
-		captureFD = func(ctx context.Context, pid int, reason string) {
-			_, _ = capt.Capture(ctx, pid, reason, starts.of(pid))
-		}
+	if capt := capturer(s, log, m, w.tail, snapshot); capt != nil {
+		w.cfg.Capture, w.cfg.CaptureTimeout = capt, s.diagTimeout+s.dumpWait+5*time.Second
 	}
 	warn := s.fdWarn
 	if warn == 0 {
 		warn = -1 // --fd-warn=0 is off; diagnose reads 0 as its default
 	}
-	w.cfg.Watchers = []supervise.Monitor{&diagnose.Pressure{
-		Warn: warn, Restart: s.fdRestart, Interval: fdInterval(s), Limit: nofile, Log: log, OnCount: m.FDs,
-		Capture: captureFD,
-	}}
-	w.cfg.Observe = observer(m, w.notifier, starts)
+	w.cfg.Watchers = []supervise.Monitor{pressureMonitor{&diagnose.Pressure{
+		Warn: warn, Restart: s.fdRestart, Interval: fdInterval(s), Limit: nofile, Log: log,
+	}}}
 	return w
 }
 
 // capturer builds the diagnostics capturer. A directory that is unusable at
 // start-up is one warning and no capturer: restarts must not wait on, or
 // warn again about, bundles that cannot be written.
-func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any) (*diagnose.Capturer, time.Duration) {
+func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any) *diagnose.Capturer {
 	capt := diagnose.New(diagnose.Config{
 		Dir: diagDir(s.diagDir), Keep: s.diagKeep, Timeout: s.diagTimeout,
 		DumpSignal: s.dumpSignal, DumpWait: s.dumpWait, DumpURL: s.dumpURL,
@@ -73,9 +65,9 @@ func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Ta
 	if err := capt.Check(); err != nil {
 		log.Warn("diagnostics directory is not usable: restarts proceed without bundles until hsup is "+
 			"restarted with a writable --diag-dir", zap.Error(err))
-		return nil, 0
+		return nil
 	}
-	return capt, s.diagTimeout + s.dumpWait + 5*time.Second
+	return capt
 }
 
 // fdInterval counts FDs once per health interval (5s when probing is off).
@@ -94,74 +86,45 @@ func diagDir(flag string) string {
 	return diagnose.DefaultDir(runtime.GOOS, os.Getenv, home)
 }
 
-func probeObserver(m *metrics.Metrics) func(healthcheck.ProbeEvent) {
+// probeCounter counts every probe in the metrics.
+func probeCounter(m *metrics.Metrics) func(healthcheck.ProbeEvent) {
 	return func(e healthcheck.ProbeEvent) {
 		m.Probe(string(e.Kind), string(e.Outcome.Result), e.Outcome.Duration)
-		if e.HasHeartbeat {
-			m.Heartbeat(e.HeartbeatValue, e.HeartbeatAdvancedAt)
-		}
 	}
 }
 
-// childStarts remembers when the current child started, for bundles the FD
-// pressure watcher captures outside the supervisor's loop.
-type childStarts struct {
-	mu  sync.Mutex
-	pid int
-	at  time.Time
+// healthMonitor adapts the health monitor's reports to the supervisor's.
+type healthMonitor struct{ mon *healthcheck.Monitor }
+
+func (h healthMonitor) Watch(ctx context.Context, pid int, report func(supervise.Report)) {
+	h.mon.Watch(ctx, pid, func(r healthcheck.Report) {
+		hb := r.Heartbeat
+		rep := supervise.Report{Reason: r.Reason, Detail: r.Detail, Probe: &supervise.ProbeFacts{
+			Failures: r.Failures, HeartbeatKnown: hb.Enabled && hb.Known, HeartbeatValue: hb.Value, HeartbeatAdvancedAt: hb.AdvancedAt}}
+		switch r.Verdict {
+		case healthcheck.StatusHealthy:
+			rep.Verdict = supervise.VerdictHealthy
+		case healthcheck.StatusDegraded:
+			rep.Verdict = supervise.VerdictDegraded
+		}
+		report(rep)
+	})
 }
 
-func (c *childStarts) set(pid int, at time.Time) {
-	c.mu.Lock()
-	c.pid, c.at = pid, at
-	c.mu.Unlock()
-}
+func (h healthMonitor) Answering(ctx context.Context) (bool, string) { return h.mon.Answering(ctx) }
 
-func (c *childStarts) of(pid int) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if pid == c.pid {
-		return c.at
-	}
-	return time.Time{}
-}
+// pressureMonitor adapts FD-pressure readings to the supervisor's reports.
+type pressureMonitor struct{ p *diagnose.Pressure }
 
-// observer turns the supervisor's state changes into metrics and sd_notify
-// messages. It runs on the supervisor's loop goroutine.
-func observer(m *metrics.Metrics, n *systemd.Notifier, starts *childStarts) func(supervise.Event) {
-	ready, stopping := false, false
-	return func(e supervise.Event) {
-		if e.Exited {
-			m.ChildExited(e.ExitCode)
+func (p pressureMonitor) Watch(ctx context.Context, pid int, report func(supervise.Report)) {
+	p.p.Watch(ctx, pid, func(r diagnose.Reading) {
+		rep := supervise.Report{FDs: &supervise.FDFacts{Open: r.Open, Limit: r.Limit}, Reason: diagnose.PressureReason, Detail: r.Detail}
+		switch r.Action {
+		case diagnose.ActWarn:
+			rep.Verdict = supervise.VerdictWarn
+		case diagnose.ActRestart:
+			rep.Verdict = supervise.VerdictDegraded
 		}
-		m.State(e.State.String(), e.Pid)
-		if e.State == supervise.Starting && !e.Exited {
-			m.ChildStarted(e.Pid, e.At)
-			starts.set(e.Pid, e.At)
-		}
-		m.Backoff(e.Backoff)
-		if e.State == supervise.Backoff {
-			m.Restart(e.Reason)
-		}
-		_ = n.Status(statusLine(e))
-		if e.State == supervise.Running && !ready {
-			ready = true
-			_ = n.Ready()
-		}
-		if e.Shutdown && !stopping {
-			stopping = true
-			_ = n.Stopping()
-		}
-	}
-}
-
-func statusLine(e supervise.Event) string {
-	line := "child " + e.State.String()
-	if e.Pid != 0 {
-		line += " pid " + strconv.Itoa(e.Pid)
-	}
-	if e.Reason != "" {
-		line += " (" + e.Reason + ")"
-	}
-	return line
+		report(rep)
+	})
 }

@@ -47,39 +47,6 @@ func probeCount(exposition, probe string) (float64, error) {
 	return sum, nil
 }
 
-// cpuTicks is utime+stime (fields 14 and 15) of a /proc/<pid>/stat line,
-// in clock ticks. The command name may hold spaces and parentheses, so
-// fields are counted after the last ')'.
-func cpuTicks(stat string) (int64, error) {
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("malformed /proc stat %q", stat)
-	}
-	f := strings.Fields(stat[i+1:]) // f[0] is field 3 (state)
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc stat %q", stat)
-	}
-	var total int64
-	for _, s := range f[11:13] {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("/proc stat field %q: %w", s, err)
-		}
-		total += n
-	}
-	return total, nil
-}
-
-// statusKB is a "Key:   N kB" value of /proc/<pid>/status, in kB.
-func statusKB(status, key string) (int64, error) {
-	for _, line := range strings.Split(status, "\n") {
-		if rest, ok := strings.CutPrefix(line, key+":"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc status", key)
-}
-
 // psDuration parses ps(1)'s cumulative time, [[dd-]hh:]mm:ss[.cc].
 func psDuration(s string) (time.Duration, error) {
 	var days int64

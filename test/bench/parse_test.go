@@ -53,49 +53,6 @@ hsup_health_probe_duration_seconds_count{probe="cheap"} 1236
 	}
 }
 
-func TestCPUTicks(t *testing.T) {
-	tests := []struct {
-		name    string
-		stat    string
-		want    int64
-		wantErr bool
-	}{
-		{name: "plain", stat: "42 (hsup) S 1 42 42 0 -1 4194560 100 0 0 0 17 5 0 0 20 0 8 0 100 0 0", want: 22},
-		{name: "name with spaces and parens", stat: "7 (a) b (c) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0", want: 7},
-		{name: "no paren", stat: "garbage", wantErr: true},
-		{name: "short", stat: "1 (x) S 1 2", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := cpuTicks(tt.stat)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Errorf("cpuTicks = %v, %v; want %v, error %v", got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-}
-
-func TestStatusKB(t *testing.T) {
-	const status = "Name:\thsup\nVmPeak:\t  1300000 kB\nVmRSS:\t   15360 kB\nThreads:\t8\n"
-	tests := []struct {
-		name    string
-		key     string
-		want    int64
-		wantErr bool
-	}{
-		{name: "rss", key: "VmRSS", want: 15360},
-		{name: "absent", key: "VmSwap", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := statusKB(status, tt.key)
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Errorf("statusKB(%q) = %v, %v; want %v, error %v", tt.key, got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-}
-
 func TestPSDuration(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // supProc is one supervisor bench started, supervising one demo app on
@@ -124,12 +126,22 @@ func pidsWith(marker string) []int {
 		if err != nil || !bytes.Contains(cmdline, []byte(marker)) {
 			continue
 		}
-		if stat, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && bytes.Contains(stat, []byte(") Z ")) {
+		if zombie(pid) {
 			continue
 		}
 		out = append(out, pid)
 	}
 	return out
+}
+
+// zombie reports whether pid is a zombie, waiting for its parent's wait.
+func zombie(pid int) bool {
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return false
+	}
+	st, err := p.Stat()
+	return err == nil && st.State == "Z"
 }
 
 // ours reports whether pid is a live process whose argv names s.dir, so

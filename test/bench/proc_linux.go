@@ -6,8 +6,9 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // userHZ is the kernel's USER_HZ, the unit of /proc stat times; it is 100
@@ -16,30 +17,41 @@ const userHZ = 100
 
 // cpuTime is the process's own utime+stime, not its children's.
 func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return 0, fmt.Errorf("read hsup's CPU time: %w", err)
 	}
-	ticks, err := cpuTicks(string(b))
-	return time.Duration(ticks) * time.Second / userHZ, err
+	st, err := p.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("read hsup's CPU time: %w", err)
+	}
+	return time.Duration(st.UTime+st.STime) * time.Second / userHZ, nil
 }
 
 // rssKB is VmRSS from /proc/<pid>/status.
 func rssKB(pid int) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return 0, fmt.Errorf("read hsup's RSS: %w", err)
 	}
-	return statusKB(string(b), "VmRSS")
+	st, err := p.NewStatus()
+	if err != nil {
+		return 0, fmt.Errorf("read hsup's RSS: %w", err)
+	}
+	return int64(st.VmRSS / 1024), nil
 }
 
 // openFDs counts the entries of /proc/<pid>/fd.
 func openFDs(pid int) (int, error) {
-	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return 0, fmt.Errorf("count the child's FDs: %w", err)
 	}
-	return len(ents), nil
+	n, err := p.FileDescriptorsLen()
+	if err != nil {
+		return 0, fmt.Errorf("count the child's FDs: %w", err)
+	}
+	return n, nil
 }
 
 // cpuModel is the first "model name" of /proc/cpuinfo.

@@ -2,70 +2,19 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/hsup/hsup/test/hsuptest"
+	"github.com/hsup/hsup/test/reexec"
 )
 
-// childEnv is the guard that turns the test binary into a fake child; its
-// value names the helper, os.Args[1:] are the helper's arguments.
-const childEnv = "HSUP_E2E_CHILD"
-
-// helpers are the fake children, registered by the files that use them.
-var helpers = map[string]func(args []string) int{}
-
+// TestMain re-executes the test binary as a fake child when the reexec
+// guard names a helper; otherwise it runs the tests, removes the built
+// hsup and fails a passing run that leaves goroutines or descriptors.
 func TestMain(m *testing.M) {
-	if name := os.Getenv(childEnv); name != "" {
-		h, ok := helpers[name]
-		if !ok {
-			fmt.Fprintf(os.Stderr, "e2e: no helper %q\n", name)
-			os.Exit(2)
-		}
-		os.Exit(h(os.Args[1:]))
-	}
-	fds, gs := countFDs(), runtime.NumGoroutine()
-	code := m.Run()
-	hsuptest.Cleanup()
-	if code == 0 {
-		code = checkLeaks(fds, gs)
-	}
-	os.Exit(code)
-}
-
-// leakSlack allows for runtime and net/http goroutines and FDs (epoll,
-// pidfds) that come and go on their own.
-const leakSlack = 4
-
-// checkLeaks compares the FD and goroutine counts with those before the
-// tests, polling briefly because finished readers exit asynchronously.
-func checkLeaks(fds, gs int) int {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		nf, ng := countFDs(), runtime.NumGoroutine()
-		if nf <= fds+leakSlack && ng <= gs+leakSlack {
-			return 0
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			n := runtime.Stack(buf, true)
-			fmt.Fprintf(os.Stderr, "e2e: leak: fds %d -> %d, goroutines %d -> %d\n%s\n", fds, nf, gs, ng, buf[:n])
-			return 1
-		}
-		runtime.Gosched()
-		time.Sleep(20 * time.Millisecond) // polling a count: there is no event to wait on
-	}
-}
-
-func countFDs() int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0 // not Linux: nothing to compare
-	}
-	return len(ents)
+	reexec.Main(m, reexec.After(hsuptest.Cleanup), reexec.NoLeaks())
 }
 
 // say writes one JSON line to stderr: hsup copies the child's stderr to
@@ -102,7 +51,8 @@ func self(t *testing.T) string {
 
 // helperCmd is "-- <test binary> args..." with the guard for helper name.
 func helperCmd(t *testing.T, name string, args ...string) ([]string, string) {
-	return append([]string{"--", self(t)}, args...), childEnv + "=" + name
+	t.Helper()
+	return append([]string{"--", self(t)}, args...), reexec.Env(t, name)
 }
 
 func ready(p *hsuptest.Proc, t *testing.T) hsuptest.Line {

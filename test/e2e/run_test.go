@@ -20,10 +20,9 @@ import (
 // waitGone polls /proc until pid is gone or a zombie (its parent's business).
 func waitGone(t *testing.T, pid int, timeout time.Duration) {
 	t.Helper()
-	f := "/proc/" + strconv.Itoa(pid) + "/stat"
 	deadline := time.Now().Add(timeout)
 	for {
-		st := procState(f)
+		st := procState(pid)
 		if st == "" || st == "Z" {
 			return
 		}

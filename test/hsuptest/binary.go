@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -17,7 +18,9 @@ var build struct {
 	out  []byte
 }
 
-// Binary builds ./cmd/hsup once per test process and returns its path.
+// Binary builds ./cmd/hsup with the race detector once per test process
+// and returns its path, so the wiring in cmd/hsup runs under -race in every
+// end-to-end test; a Proc fails its test when hsup reports a data race.
 // The build lands in a directory removed by Cleanup (call it from TestMain).
 func Binary(t testing.TB) string {
 	t.Helper()
@@ -28,7 +31,7 @@ func Binary(t testing.TB) string {
 			return
 		}
 		build.path = filepath.Join(dir, "hsup")
-		cmd := exec.Command("go", "build", "-o", build.path, "./cmd/hsup")
+		cmd := exec.Command("go", "build", "-race", "-o", build.path, "./cmd/hsup")
 		cmd.Dir = moduleRoot()
 		build.out, build.err = cmd.CombinedOutput()
 	})
@@ -43,6 +46,14 @@ func Cleanup() {
 	if build.path != "" {
 		_ = os.RemoveAll(filepath.Dir(build.path))
 	}
+}
+
+// raceEnv is the GORACE setting hsup runs with: the race detector's
+// report exits with 66 as usual, but a clean exit does not sleep a second
+// first (atexit_sleep_ms), which would blur every exit-time bound. Options
+// already in the test's GORACE are kept.
+func raceEnv() string {
+	return "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")
 }
 
 func moduleRoot() string {

@@ -27,7 +27,7 @@ type Drained struct {
 func StartDrained(t testing.TB, args []string, env ...string) (*Proc, *Drained) {
 	t.Helper()
 	cmd := exec.Command(Binary(t), args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), raceEnv()), env...)
 	p := &Proc{Cmd: cmd, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	d := &Drained{}
 	stderr, err := cmd.StderrPipe()
@@ -42,6 +42,7 @@ func StartDrained(t testing.TB, args []string, env ...string) (*Proc, *Drained) 
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-p.done
+		p.checkRace(t)
 	})
 	return p, d
 }
@@ -78,6 +79,9 @@ func (p *Proc) readDrained(r io.Reader, other *atomic.Int64) {
 func (p *Proc) keepOrCount(line []byte, partial bool, other *atomic.Int64) {
 	if partial || !bytes.HasPrefix(line, logPrefix) {
 		other.Add(int64(len(line)))
+		if !partial {
+			p.race.feed(line)
+		}
 		return
 	}
 	var l Line
@@ -91,8 +95,8 @@ func (p *Proc) keepOrCount(line []byte, partial bool, other *atomic.Int64) {
 	p.pulse()
 }
 
-// exitCode is the shell's view of how hsup ended: 128+N for signal N,
-// -1 when it could not be waited for.
+// exitCode is the shell's view of how hsup ended, from the error of
+// exec.Cmd.Wait: 128+N for signal N, -1 when it could not be waited for.
 func exitCode(err error) int {
 	var ee *exec.ExitError
 	switch {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -38,6 +37,7 @@ type Proc struct {
 	lines  []Line
 	raw    bytes.Buffer // non-JSON stderr lines
 	stdout bytes.Buffer
+	race   raceReport    // written only by the stderr reader; see checkRace
 	notify chan struct{} // pulsed on each new line
 	done   chan struct{}
 	code   int
@@ -45,7 +45,8 @@ type Proc struct {
 
 // Start runs hsup with args (and extra "K=V" env entries); pass
 // --log-format=json yourself for run/demo. The process is killed (SIGKILL)
-// in t.Cleanup if still running.
+// in t.Cleanup if still running, and the test fails if hsup's race
+// detector reported a data race.
 func Start(t testing.TB, args []string, env ...string) *Proc {
 	t.Helper()
 	return startCmd(t, exec.Command(Binary(t), args...), env)
@@ -54,7 +55,7 @@ func Start(t testing.TB, args []string, env ...string) *Proc {
 // startCmd starts cmd with env added, parsing its stderr into Lines.
 func startCmd(t testing.TB, cmd *exec.Cmd, env []string) *Proc {
 	t.Helper()
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), raceEnv()), env...)
 	p := &Proc{Cmd: cmd, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -68,6 +69,7 @@ func startCmd(t testing.TB, cmd *exec.Cmd, env []string) *Proc {
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-p.done
+		p.checkRace(t)
 	})
 	return p
 }
@@ -83,23 +85,12 @@ func (p *Proc) read(r io.Reader) {
 		} else {
 			p.raw.Write(sc.Bytes())
 			p.raw.WriteByte('\n')
+			p.race.feed(sc.Bytes())
 		}
 		p.mu.Unlock()
 		p.pulse()
 	}
-	err := p.Cmd.Wait()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		ws := ee.Sys().(syscall.WaitStatus)
-		p.code = ws.ExitStatus()
-		if ws.Signaled() {
-			p.code = 128 + int(ws.Signal())
-		}
-	default:
-		p.code = -1
-	}
+	p.code = exitCode(p.Cmd.Wait())
 	close(p.done)
 	p.pulse()
 }

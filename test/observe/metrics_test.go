@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/hsup/hsup/test/hsuptest"
+	"github.com/hsup/hsup/test/reexec"
 )
 
 // TestMetricsAfterHealthRestart scrapes a running hsup after one forced
@@ -141,7 +142,7 @@ func TestMetricsPortTaken(t *testing.T) {
 	addr := ln.Addr().String()
 	marker := filepath.Join(t.TempDir(), "started")
 	p := hsuptest.Start(t, []string{"run", "--log-format=json", "--metrics-addr=" + addr, "--health-url=",
-		"--diag-dir=" + filepath.Join(t.TempDir(), "diag"), "--", os.Args[0], marker}, childEnv+"=marker")
+		"--diag-dir=" + filepath.Join(t.TempDir(), "diag"), "--", os.Args[0], marker}, reexec.Env(t, "marker"))
 	if code := p.Wait(t, 20*time.Second); code != 2 {
 		t.Errorf("exit code %d, want 2", code)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hsup/hsup/test/hsuptest"
+	"github.com/hsup/hsup/test/reexec"
 )
 
 // datagram is one sd_notify message and when the test received it.
@@ -170,7 +171,7 @@ func TestSdNotifyNotInherited(t *testing.T) {
 	envFile := filepath.Join(t.TempDir(), "env")
 	p := hsuptest.Start(t, []string{"run", "--log-format=json", "--metrics-addr=", "--health-url=",
 		"--diag-dir=" + filepath.Join(t.TempDir(), "diag"), "--", os.Args[0], envFile},
-		childEnv+"=env", "NOTIFY_SOCKET="+path, "WATCHDOG_USEC=200000")
+		reexec.Env(t, "env"), "NOTIFY_SOCKET="+path, "WATCHDOG_USEC=200000")
 	p.WaitLine(t, 0, startWait, "child running", hsuptest.State("running"))
 	deadline := time.NewTimer(startWait)
 	defer deadline.Stop()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hsup/hsup/test/hsuptest"
+	"github.com/hsup/hsup/test/reexec"
 )
 
 const pressureWarnMsg = "child is close to its open-file limit; capturing a diagnostics bundle (raise --nofile or look for a descriptor leak)"
@@ -117,7 +118,7 @@ func TestDumpURL(t *testing.T) {
 		"--health-interval=200ms", "--health-timeout=500ms", "--health-failures=2", "--stop-grace=2s",
 		"--backoff-min=100ms", "--dump-url=" + app + "/debug/pprof/goroutine?debug=2",
 		"--", os.Args[0], fmt.Sprintf("127.0.0.1:%d", port)}
-	p := hsuptest.Start(t, args, childEnv+"=pprof")
+	p := hsuptest.Start(t, args, reexec.Env(t, "pprof"))
 	p.WaitLine(t, 0, startWait, "child running", hsuptest.State("running"))
 	from := len(p.Lines())
 	if code, body := hsuptest.Post(t, app+"/fail"); code != 200 {

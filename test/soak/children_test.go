@@ -1,3 +1,5 @@
+//go:build linux
+
 package soak
 
 import (
@@ -14,7 +16,18 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/hsup/hsup/test/reexec"
 )
+
+// The fake children, for the Linux tests that run them under hsup; each
+// returns the process's exit code.
+func init() {
+	reexec.Register("exit", exitChild)   // crash_linux_test.go, sigterm_linux_test.go
+	reexec.Register("flood", floodChild) // flood_linux_test.go
+	reexec.Register("serve", serveChild) // sigterm_linux_test.go
+	reexec.Register("spawn", spawnChild) // grandchildren_linux_test.go
+}
 
 // exitChild exits at once with the code in args[0].
 func exitChild(args ...string) int {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hsup/hsup/test/hsuptest"
+	"github.com/hsup/hsup/test/reexec"
 )
 
 // Crash loop bounds. A leak of one descriptor or goroutine per restart
@@ -25,7 +26,7 @@ func TestCrashLoopLeaksNothing(t *testing.T) {
 	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
 	p := hsuptest.Start(t, []string{"run", "--backoff-min=0", "--backoff-max=10ms", "--health-url=",
 		fmt.Sprintf("--metrics-addr=127.0.0.1:%d", metricsPort), "--log-format=json",
-		"--diag-dir=" + t.TempDir(), "--", os.Args[0], "1"}, child("exit"), noExitSleep)
+		"--diag-dir=" + t.TempDir(), "--", os.Args[0], "1"}, reexec.Env(t, "exit"), noExitSleep)
 	pid := p.Cmd.Process.Pid
 
 	// Warm up: the metrics server, the runtime and the first restarts

@@ -3,5 +3,5 @@
 // floods its output, SIGTERM in every supervisor state, and a child whose
 // 200 grandchildren must not outlive a restart. Every test runs the built
 // binary on 127.0.0.1 with bounded waits; the children are this test
-// binary, re-executed under HSUP_SOAK_CHILD.
+// binary, re-executed as reexec helpers.
 package soak

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hsup/hsup/test/hsuptest"
+	"github.com/hsup/hsup/test/reexec"
 )
 
 // Flood bounds: the child writes for floodFor; hsup must never hold one
@@ -26,7 +27,7 @@ const (
 func TestOutputFloodNeverBlocksChild(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "report")
 	p, drained := hsuptest.StartDrained(t, []string{"run", "--health-url=", "--metrics-addr=", "--restart=never",
-		"--log-format=json", "--diag-dir=" + t.TempDir(), "--", os.Args[0], report, floodFor.String()}, child("flood"))
+		"--log-format=json", "--diag-dir=" + t.TempDir(), "--", os.Args[0], report, floodFor.String()}, reexec.Env(t, "flood"))
 	rss := sampleRSS(p.Cmd.Process.Pid, 100*time.Millisecond)
 	code := p.Wait(t, floodFor+30*time.Second)
 	samples := rss()

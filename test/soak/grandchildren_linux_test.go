@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hsup/hsup/test/hsuptest"
+	"github.com/hsup/hsup/test/reexec"
 )
 
 // grandchildren is how many processes the child starts in its group.
@@ -41,7 +42,7 @@ func wedgeWithGrandchildren(t *testing.T, mode string) {
 	p := hsuptest.Start(t, []string{"run", "--health-url=http://" + addr + "/health", "--health-interval=200ms",
 		"--health-timeout=500ms", "--health-failures=2", "--deep-url=", "--heartbeat-field=", "--metrics-addr=",
 		"--log-format=json", "--diag-dir=" + t.TempDir(), "--stop-grace=" + wedgeGrace.String(), "--backoff-min=100ms",
-		"--backoff-max=200ms", "--", os.Args[0], addr, pidDir, strconv.Itoa(grandchildren), mode}, child("spawn"), noExitSleep)
+		"--backoff-max=200ms", "--", os.Args[0], addr, pidDir, strconv.Itoa(grandchildren), mode}, reexec.Env(t, "spawn"), noExitSleep)
 	first, at := p.WaitLine(t, 0, stateWait, "first child running", hsuptest.State("running"))
 	pid := first.Int("pid")
 	old := readPids(t, pidDir, pid)

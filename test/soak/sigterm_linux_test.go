@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hsup/hsup/test/hsuptest"
+	"github.com/hsup/hsup/test/reexec"
 )
 
 // stateWait bounds reaching a state: a start, a few probes, a capture.
@@ -101,8 +102,8 @@ func demoApp(delay time.Duration) func(t *testing.T, c caseDirs) []string {
 	}
 }
 
-// testChild runs this test binary as the child (see helpers), the
-// listen address first.
+// testChild runs this test binary as the child (see children_test.go),
+// the listen address first.
 func testChild(extra ...string) func(t *testing.T, c caseDirs) []string {
 	return func(_ *testing.T, c caseDirs) []string {
 		return append([]string{os.Args[0], c.addr}, extra[1:]...)
@@ -110,7 +111,7 @@ func testChild(extra ...string) func(t *testing.T, c caseDirs) []string {
 }
 
 func childEnvOf(name string) func(*testing.T) []string {
-	return func(*testing.T) []string { return []string{child(name), noExitSleep} }
+	return func(t *testing.T) []string { return []string{reexec.Env(t, name), noExitSleep} }
 }
 
 // untilState waits for "child <state>" and returns the child's pid from it.

@@ -1,0 +1,107 @@
+package reaper
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"sync"
+)
+
+// owner is the registry of pids that a Wait of hsup's will reap. Its lock
+// is held from fork to registration (Start) and for each reaping pass
+// (Run), so a pass never sees a started process unregistered.
+var owner struct {
+	sync.Mutex
+	owned map[int]bool
+}
+
+// released wakes Run after a Release: an orphan that exited under a pid
+// that was still registered was skipped, and may send no further SIGCHLD.
+var released = make(chan struct{}, 1)
+
+// Start starts cmd and registers its pid, so the PID 1 reaper leaves its
+// exit status to Wait. Every process hsup runs is started this way.
+func Start(cmd *exec.Cmd) error {
+	owner.Lock()
+	defer owner.Unlock()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	if owner.owned == nil {
+		owner.owned = make(map[int]bool)
+	}
+	owner.owned[cmd.Process.Pid] = true
+	return nil
+}
+
+// Wait waits for cmd, started by Start, as cmd.Wait does, then releases its
+// pid.
+func Wait(cmd *exec.Cmd) error {
+	err := cmd.Wait()
+	if cmd.Process != nil {
+		Release(cmd.Process.Pid)
+	}
+	return err
+}
+
+// Release gives pid back to the PID 1 reaper. Call it once the process
+// started by Start has been waited for (Wait does).
+func Release(pid int) {
+	owner.Lock()
+	delete(owner.owned, pid)
+	owner.Unlock()
+	select {
+	case released <- struct{}{}:
+	default:
+	}
+}
+
+// stderrCap bounds the stderr that Output keeps for an *exec.ExitError, as
+// cmd.Output does.
+const stderrCap = 32 << 10
+
+// Output is cmd.Output through the owner: it starts cmd, waits for it and
+// returns its standard output. When cmd.Stderr is nil, the start of what
+// it wrote to stderr is kept in the *exec.ExitError.
+func Output(cmd *exec.Cmd) ([]byte, error) {
+	if cmd.Stdout != nil {
+		return nil, errors.New("reaper: Stdout already set")
+	}
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	var stderr *capped
+	if cmd.Stderr == nil {
+		stderr = &capped{limit: stderrCap}
+		cmd.Stderr = stderr
+	}
+	err := Start(cmd)
+	if err == nil {
+		err = Wait(cmd)
+	}
+	var ee *exec.ExitError
+	if stderr != nil && errors.As(err, &ee) {
+		ee.Stderr = stderr.Bytes()
+	}
+	return stdout.Bytes(), err
+}
+
+// capped keeps the first limit bytes written to it and discards the rest
+// without failing the writer.
+type capped struct {
+	bytes.Buffer
+	limit int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.limit - c.Len(); room > 0 {
+		c.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// mayReap is the whole rule: the PID 1 reaper reaps pid only when no Wait
+// of hsup's owns it. A pid of 0 or less is never reaped: waiting for it
+// would mean "any child", registered ones included.
+func mayReap(pid int, owned map[int]bool) bool {
+	return pid > 0 && !owned[pid]
+}
