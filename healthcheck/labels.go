@@ -8,5 +8,5 @@ func Results() []Result { return []Result{OK, Degraded, Busy, Timeout, Refused, 
 
 // Reasons lists the degraded reasons the policy gives, for label sets.
 func Reasons() []string {
-	return []string{ReasonHealth, ReasonDeep, ReasonHeartbeat, ReasonBusy, ReasonStartup}
+	return []string{ReasonHealth, ReasonDeep, ReasonHeartbeat, ReasonBusy, ReasonStartup, ReasonPortHeld}
 }

@@ -33,8 +33,15 @@ type Monitor struct {
 	probe   prober
 	onProbe func(ProbeEvent)
 
-	mu   sync.Mutex
-	snap Snapshot
+	// Owner, when set (before Watch), is asked once per child, at its first
+	// ok probe, whether the listener that answered is the child's (pid or a
+	// descendant); holder names the process that holds the port otherwise.
+	// An error means "cannot tell": the child is given the benefit of it.
+	Owner func(ctx context.Context, pid int) (owned bool, holder string, err error)
+
+	mu         sync.Mutex
+	snap       Snapshot
+	lastHolder string // the holder last logged as an error, so a crash loop logs it once
 }
 
 // prober performs one probe. It is Probe, except in the Monitor's tests:
@@ -117,7 +124,7 @@ func (m *Monitor) Watch(ctx context.Context, pid int, report func(Report)) {
 			m.probeLoop(ctx, Deep, m.cfg.DeepURL, m.cfg.DeepInterval, m.cfg.DeepInterval, m.cfg.DeepTimeout, "", results)
 		})
 	}
-	w := &watcher{m: m, log: m.log.With(zap.Int("pid", pid)), policy: NewPolicy(m.cfg, time.Now()),
+	w := &watcher{m: m, pid: pid, log: m.log.With(zap.Int("pid", pid)), policy: NewPolicy(m.cfg, time.Now()),
 		send: report, last: map[Kind]Result{}}
 	v := w.run(ctx, results)
 	// Stop the probes before reporting: the caller will stop the child.
@@ -195,4 +202,16 @@ func (m *Monitor) record(kind Kind, o Outcome, hb HeartbeatState) {
 	m.snap.HeartbeatValue = hb.Value
 	m.snap.HeartbeatAdvancedAt = hb.AdvancedAt
 	m.snap.HeartbeatEnabled = hb.Enabled
+}
+
+// newHolder reports whether holder differs from the one last logged, and
+// remembers it.
+func (m *Monitor) newHolder(holder string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if holder == m.lastHolder {
+		return false
+	}
+	m.lastHolder = holder
+	return true
 }

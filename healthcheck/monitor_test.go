@@ -2,6 +2,7 @@ package healthcheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -455,4 +456,50 @@ func TestWatchStartupProbesFaster(t *testing.T) {
 		w.cancel()
 		w.wantReturn(t)
 	})
+}
+
+// TestWatchOwnerCheck: the first ok probe counts only when the listener
+// that answered is the child's; the check runs once per child.
+func TestWatchOwnerCheck(t *testing.T) {
+	tests := []struct {
+		name   string
+		owned  bool
+		err    error
+		want   reportCall
+		errors int // error lines naming the holder
+	}{
+		{name: "the child's own listener", owned: true, want: reportCall{healthy: true}},
+		{name: "held by another process", want: reportCall{healthy: false, reason: ReasonPortHeld}, errors: 1},
+		{name: "cannot tell", err: errors.New("lsof not found"), want: reportCall{healthy: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				app := newFakeApp(appOK)
+				core, logs := observer.New(zapcore.InfoLevel)
+				w := &watchRun{reports: make(chan reportCall, 10), facts: make(chan Report, 1000),
+					events: make(chan ProbeEvent, 1000), done: make(chan struct{})}
+				w.mon = newMonitor(app.config(), zap.New(core), app.probe, nil)
+				var calls atomic.Int32
+				w.mon.Owner = func(_ context.Context, pid int) (bool, string, error) {
+					calls.Add(1)
+					if pid != 4242 {
+						t.Errorf("owner check for pid %d, want the watched 4242", pid)
+					}
+					return tt.owned, "port 8787 is held by pid 77 (python3)", tt.err
+				}
+				w.start(t)
+				w.wantReport(t, tt.want)
+				if !tt.want.healthy {
+					w.wantReturn(t)
+				}
+				time.Sleep(5 * time.Second) // a few hundred more ok probes: no second check
+				synctest.Wait()
+				held := logs.FilterMessageSnippet("not from the child").FilterField(zap.String("holder", "port 8787 is held by pid 77 (python3)"))
+				if calls.Load() != 1 || held.Len() != tt.errors {
+					t.Fatalf("%d owner checks, %d holder lines; want 1 and %d", calls.Load(), held.Len(), tt.errors)
+				}
+			})
+		})
+	}
 }

@@ -46,6 +46,9 @@ const (
 	ReasonHeartbeat = "heartbeat"
 	ReasonBusy      = "busy"
 	ReasonStartup   = "startup"
+	// ReasonPortHeld: the answers came from a listener that is not the
+	// child's (an orphan, another service); the start counts as failed.
+	ReasonPortHeld = "port_held"
 )
 
 // Verdict is the Policy's judgement after one observation.

@@ -2,6 +2,7 @@ package healthcheck
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -74,4 +75,39 @@ func port(u *url.URL) string {
 		return "443"
 	}
 	return "80"
+}
+
+// LocalPort returns the TCP port of rawURL and whether its host is this
+// machine: localhost, a loopback or unspecified address, or an address of
+// one of its interfaces. Only then can the listener be looked up locally.
+func LocalPort(rawURL string) (int, bool, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return 0, false, fmt.Errorf("parse %q: %w", rawURL, err)
+	}
+	p, err := strconv.Atoi(port(u))
+	if err != nil {
+		return 0, false, fmt.Errorf("port of %q: %w", rawURL, err)
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return p, true, nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return p, false, nil // a name: resolving it is not this check's business
+	}
+	if ip.IsLoopback() || ip.IsUnspecified() {
+		return p, true, nil
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return p, false, fmt.Errorf("list this machine's addresses: %w", err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+			return p, true, nil
+		}
+	}
+	return p, false, nil
 }

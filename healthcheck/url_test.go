@@ -72,3 +72,26 @@ func TestDeepURL(t *testing.T) {
 		})
 	}
 }
+
+func TestLocalPort(t *testing.T) {
+	tests := []struct {
+		url   string
+		port  int
+		local bool
+	}{
+		{url: "http://127.0.0.1:8787/health", port: 8787, local: true},
+		{url: "http://localhost/health", port: 80, local: true},
+		{url: "https://[::1]/health", port: 443, local: true},
+		{url: "http://0.0.0.0:9000/", port: 9000, local: true},
+		{url: "http://192.0.2.1:8787/health", port: 8787, local: false}, // TEST-NET-1: never a local address
+		{url: "http://webui.example:8787/health", port: 8787, local: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			p, local, err := LocalPort(tt.url)
+			if err != nil || p != tt.port || local != tt.local {
+				t.Fatalf("LocalPort = %d, %v, %v; want %d, %v", p, local, err, tt.port, tt.local)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 // watcher is Watch's single-goroutine state: it owns the Policy.
 type watcher struct {
 	m        *Monitor
+	pid      int
 	log      *zap.Logger
 	policy   *Policy
 	send     func(Report)
@@ -36,6 +37,9 @@ func (w *watcher) run(ctx context.Context, results <-chan probeResult) Verdict {
 			}
 		case <-w.timerC:
 			v = w.policy.Tick(time.Now())
+		}
+		if v.Status == StatusHealthy && !w.reported {
+			v = w.checkOwner(ctx, v)
 		}
 		if w.handle(v) {
 			return v
@@ -73,6 +77,35 @@ func (w *watcher) handle(v Verdict) bool {
 		return true
 	}
 	return false
+}
+
+// ownerTimeout bounds the owner check (a /proc scan, or lsof on macOS).
+const ownerTimeout = 5 * time.Second
+
+// checkOwner turns the first healthy verdict into port_held when the
+// listener that answered is not the child's: "running" means this child
+// answers, not that something does.
+func (w *watcher) checkOwner(ctx context.Context, v Verdict) Verdict {
+	if w.m.Owner == nil {
+		return v
+	}
+	ctx, cancel := context.WithTimeout(ctx, ownerTimeout)
+	defer cancel()
+	owned, holder, err := w.m.Owner(ctx, w.pid)
+	switch {
+	case err != nil:
+		w.log.Warn("cannot tell whether the child owns the listener that answers; taking the answer as the child's",
+			zap.Error(err))
+		return v
+	case owned:
+		return v
+	}
+	if w.m.newHolder(holder) {
+		w.log.Error("the health URL answers, but not from the child: another process holds the port "+
+			"(an orphan of an earlier run, or another service); the child is not running, and the start counts as failed",
+			zap.String("holder", holder))
+	}
+	return Verdict{Status: StatusDegraded, Reason: ReasonPortHeld, Detail: holder}
 }
 
 // report is the Report of verdict v with the policy's current facts.

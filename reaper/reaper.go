@@ -44,6 +44,15 @@ func Wait(cmd *exec.Cmd) error {
 	return err
 }
 
+// Owned reports whether pid was started through Start and not yet
+// released: a child of hsup that is not Owned is an orphan re-parented to
+// it (PID 1, subreaper).
+func Owned(pid int) bool {
+	owner.Lock()
+	defer owner.Unlock()
+	return owner.owned[pid]
+}
+
 // Release gives pid back to the PID 1 reaper. Call it once the process
 // started by Start has been waited for (Wait does).
 func Release(pid int) {

@@ -4,20 +4,47 @@ package reaper
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
-// Run reaps, while hsup is PID 1, every child that no Wait owns: orphans
-// re-parented to hsup would otherwise stay zombies. It reaps once at the
-// start, then on every SIGCHLD and after every Release, and returns when
-// ctx is done. When hsup is not PID 1 it returns at once.
+// Subreaper makes hsup the child subreaper of its descendants
+// (PR_SET_CHILD_SUBREAPER): an orphan among them (a daemonized helper, a
+// setsid'd worker whose parent exited) is re-parented to hsup rather than
+// to init, so hsup still sees it, stops it with the child, and Run reaps it.
+func Subreaper() error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("become child subreaper: %w", err)
+	}
+	return nil
+}
+
+// reaping reports whether orphans are re-parented to hsup: as PID 1, or as
+// a child subreaper.
+func reaping() bool {
+	if os.Getpid() == 1 {
+		return true
+	}
+	var flag int32
+	err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&flag)), 0, 0, 0)
+	return err == nil && flag != 0
+}
+
+// Run reaps, while orphans are re-parented to hsup (PID 1, or a child
+// subreaper), every child that no Wait owns: they would otherwise stay
+// zombies. It reaps once at the start, then on every SIGCHLD and after
+// every Release, and returns when ctx is done. Otherwise it returns at
+// once.
 func Run(ctx context.Context) {
-	if os.Getpid() != 1 {
+	if !reaping() {
 		return
 	}
 	ch := make(chan os.Signal, 16)

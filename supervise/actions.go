@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"slices"
 	"syscall"
 	"time"
 
@@ -49,13 +50,12 @@ func (s *Supervisor) exited(code int) {
 	if !s.st.RunningSince.IsZero() {
 		s.healthyFor = time.Since(s.st.RunningSince)
 	}
-	s.st.Pid, s.st.StartedAt, s.st.RunningSince = 0, time.Time{}, time.Time{}
+	daemonized := s.reason == ReasonExit && code == 0 && time.Since(c.started) < s.cfg.DaemonizeWindow
+	s.sweepExit(c.proc.Pid(), c.proc.Pgid(), s.st.Members, daemonized)
+	s.st.Pid, s.st.Pgid, s.st.StartedAt, s.st.RunningSince, s.st.Members = 0, 0, time.Time{}, time.Time{}, nil
 	s.st.LastExitCode, s.st.Exited = code, true
 	s.log.Info("child exited", zap.Int("pid", s.lastPid), zap.Int("code", code), zap.String("reason", s.reason))
 	s.emit(ChildExited{At: time.Now(), Pid: s.lastPid, Code: code, Reason: s.reason})
-	if s.reason == ReasonExit && code == 0 && s.cfg.Health != nil && time.Since(c.started) < s.cfg.DaemonizeWindow {
-		s.wg.Go(s.warnDaemonized)
-	}
 	f := s.facts()
 	f.restart = !s.st.Shutdown && shouldRestart(s.cfg.Restart, s.reason, code)
 	s.step(evExited, f, s.reason)
@@ -73,6 +73,10 @@ func (s *Supervisor) report(cr childReport) {
 	}
 	if r.FDs != nil {
 		s.st.FDsKnown, s.st.OpenFDs, s.st.FDLimit = true, r.FDs.Open, r.FDs.Limit
+	}
+	if r.Tree != nil && !slices.Equal(r.Tree, s.st.Members) {
+		s.st.Members = r.Tree
+		s.emit(TreeChanged{At: time.Now(), Pid: s.st.Pid, Pgid: s.st.Pgid, Members: r.Tree})
 	}
 	switch r.Verdict {
 	case VerdictHealthy:
@@ -99,7 +103,9 @@ func (s *Supervisor) degraded(r Report) {
 	}
 	s.reason, s.detail = r.Reason, r.Detail
 	s.emit(ChildDegraded{At: time.Now(), Pid: s.st.Pid, Reason: r.Reason, Detail: r.Detail})
-	s.step(evDegraded, s.facts(), r.Reason)
+	f := s.facts()
+	f.capture = f.capture && !r.NoBundle
+	s.step(evDegraded, f, r.Reason)
 }
 
 func (s *Supervisor) warn(r Report) {
@@ -118,6 +124,7 @@ func (s *Supervisor) stop() {
 	s.signalGroup(s.cfg.StopSignal)
 	// A SIGSTOPped process cannot act on the stop signal until continued.
 	s.signalGroup(syscall.SIGCONT)
+	s.sweep(s.cfg.StopSignal)
 	s.armTimer(s.cfg.StopGrace)
 }
 
@@ -126,6 +133,7 @@ func (s *Supervisor) kill() {
 		zap.Int("pid", s.st.Pid), zap.Duration("grace", s.cfg.StopGrace))
 	s.emit(ChildKilled{At: time.Now(), Pid: s.st.Pid, Grace: s.cfg.StopGrace})
 	s.signalGroup(syscall.SIGKILL)
+	s.sweep(syscall.SIGKILL)
 }
 
 func (s *Supervisor) signalGroup(sig syscall.Signal) {

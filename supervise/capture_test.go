@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"context"
+	"reflect"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -199,10 +200,10 @@ func TestStatusFollowsTheChild(t *testing.T) {
 		health.report(pid, Report{FDs: &FDFacts{Open: 12, Limit: 4096}})
 		health.healthy(pid) // again: nothing
 		st := h.status()
-		want := Status{State: Running, Pid: pid, StartedAt: st.StartedAt, RunningSince: st.RunningSince,
+		want := Status{State: Running, Pid: pid, Pgid: pid, StartedAt: st.StartedAt, RunningSince: st.RunningSince,
 			ProbeFailures: 2, HeartbeatKnown: true, HeartbeatValue: 41, HeartbeatAdvancedAt: adv,
 			FDsKnown: true, OpenFDs: 12, FDLimit: 4096}
-		if st != want || st.StartedAt.IsZero() || st.RunningSince.IsZero() {
+		if !reflect.DeepEqual(st, want) || st.StartedAt.IsZero() || st.RunningSince.IsZero() {
 			t.Fatalf("status\n%+v\nwant\n%+v", st, want)
 		}
 	})

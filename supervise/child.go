@@ -42,11 +42,11 @@ func (s *Supervisor) launchDone(res launchResult) {
 	now := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.child = &child{proc: res.proc, started: now, ctx: ctx, cancel: cancel}
-	s.st.Pid, s.st.StartedAt, s.st.RunningSince = res.proc.Pid(), now, time.Time{}
+	s.st.Pid, s.st.Pgid, s.st.StartedAt, s.st.RunningSince = res.proc.Pid(), res.proc.Pgid(), now, time.Time{}
 	s.st.ProbeFailures, s.st.HeartbeatKnown, s.st.HeartbeatValue, s.st.HeartbeatAdvancedAt = 0, false, 0, time.Time{}
 	s.st.FDsKnown, s.st.OpenFDs, s.st.FDLimit = false, 0, 0
 	s.reason, s.detail = "", ""
-	s.emit(ChildStarted{At: now, Pid: s.st.Pid, Restart: s.started})
+	s.emit(ChildStarted{At: now, Pid: s.st.Pid, Pgid: s.st.Pgid, Restart: s.started})
 	why := "started"
 	if s.started {
 		why = "restarted"

@@ -45,8 +45,20 @@ type Report struct {
 	Verdict Verdict
 	Reason  string // with VerdictDegraded/VerdictWarn: the restart or bundle reason (health, fd_pressure, ...)
 	Detail  string // the verdict's sentence, for the log and the status
-	Probe   *ProbeFacts
-	FDs     *FDFacts
+	// NoBundle: the verdict is about something other than the child's state
+	// (another process holds its port), so no bundle is captured.
+	NoBundle bool
+	Probe    *ProbeFacts
+	FDs      *FDFacts
+	Tree     []Member // when not nil: the child's descendants now (the tree monitor)
+}
+
+// Member identifies one process of the child's tree by pid and kernel
+// start time (pids are reused; the pair is not).
+type Member struct {
+	Pid, Pgid int
+	Start     uint64
+	Comm      string
 }
 
 // ProbeFacts is what the health monitor last learned.
@@ -92,6 +104,14 @@ type Config struct {
 	// 0 leaves it to the Capturer.
 	CaptureTimeout time.Duration
 
+	// Sweep signals the child's descendants that are outside its process
+	// group (a setsid'd worker, a daemonized helper) and the known members
+	// that are still the same processes, and returns those it signalled.
+	// The loop calls it off its goroutine with every stop signal and
+	// SIGKILL it sends the group, and with SIGKILL after the child's exit.
+	// nil: the group only.
+	Sweep func(pid, pgid int, known []Member, sig syscall.Signal) []Member
+
 	// Signals delivers what hsup receives: ShutdownSignals stop for good,
 	// ForwardSignals go to the child.
 	Signals <-chan os.Signal
@@ -110,3 +130,9 @@ var ShutdownSignals = []os.Signal{syscall.SIGTERM, syscall.SIGINT}
 // ForwardSignals are passed to the child unchanged. SIGURG belongs to the Go
 // runtime and SIGCHLD to hsup; neither is forwarded.
 var ForwardSignals = []os.Signal{syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGQUIT, syscall.SIGWINCH}
+
+// CaughtSignals are caught and dropped. SIGPIPE: a reader of hsup's
+// stdout or stderr that went away must not kill hsup (and orphan the
+// child); caught rather than ignored, so the child does not inherit an
+// ignored SIGPIPE. Writes to the closed stream fail with EPIPE instead.
+var CaughtSignals = []os.Signal{syscall.SIGPIPE}

@@ -18,6 +18,7 @@ type Event interface {
 type ChildStarted struct {
 	At      time.Time
 	Pid     int
+	Pgid    int
 	Restart bool // false for hsup's first child
 }
 
@@ -27,6 +28,15 @@ type StartFailed struct {
 	At   time.Time
 	Code int
 	Err  error
+}
+
+// TreeChanged: the child's known descendants changed (a worker started,
+// one went away). Members are identified by pid and start time.
+type TreeChanged struct {
+	At      time.Time
+	Pid     int
+	Pgid    int
+	Members []Member
 }
 
 // ChildHealthy: the child proved healthy for the first time (or at once,
@@ -110,6 +120,7 @@ type Exiting struct {
 func (e ChildStarted) Time() time.Time    { return e.At }
 func (e StartFailed) Time() time.Time     { return e.At }
 func (e ChildHealthy) Time() time.Time    { return e.At }
+func (e TreeChanged) Time() time.Time     { return e.At }
 func (e ChildDegraded) Time() time.Time   { return e.At }
 func (e CaptureStarted) Time() time.Time  { return e.At }
 func (e CaptureFinished) Time() time.Time { return e.At }
@@ -122,6 +133,7 @@ func (e Exiting) Time() time.Time         { return e.At }
 func (ChildStarted) isEvent()    {}
 func (StartFailed) isEvent()     {}
 func (ChildHealthy) isEvent()    {}
+func (TreeChanged) isEvent()     {}
 func (ChildDegraded) isEvent()   {}
 func (CaptureStarted) isEvent()  {}
 func (CaptureFinished) isEvent() {}

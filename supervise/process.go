@@ -21,12 +21,20 @@ type Spec struct {
 	Dir    string
 	Stdout io.Writer
 	Stderr io.Writer
+	// Lifeline builds the guard started before each child (see Lifeline);
+	// nil: no guard, the child leads its own process group.
+	Lifeline func() *exec.Cmd
+	// StopSignal is what the kernel sends the child when the thread that
+	// started it (hsup) dies, on Linux; 0 means SIGKILL.
+	StopSignal syscall.Signal
 }
 
 // process is one running child, as the loop sees it.
 type process interface {
-	// Pid is the child's process id (also its process group id).
+	// Pid is the child's process id.
 	Pid() int
+	// Pgid is the child's process group: its lifeline's pid, or its own.
+	Pgid() int
 	// Signal sends sig to the child alone, or with group to its whole process group.
 	Signal(sig syscall.Signal, group bool) error
 	// Done delivers the child's exit code exactly once, when it has been reaped.
@@ -39,17 +47,18 @@ type StartFunc func(Spec) (process, error)
 var _ process = (*osProcess)(nil)
 
 type osProcess struct {
-	pid  int
-	done chan int
+	pid, pgid int
+	done      chan int
 }
 
 func (p *osProcess) Pid() int         { return p.pid }
+func (p *osProcess) Pgid() int        { return p.pgid }
 func (p *osProcess) Done() <-chan int { return p.done }
 
 func (p *osProcess) Signal(sig syscall.Signal, group bool) error {
 	target := p.pid
 	if group {
-		target = -p.pid
+		target = -p.pgid
 	}
 	if err := syscall.Kill(target, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("signal %v to pid %d: %w", sig, target, err)
@@ -61,10 +70,11 @@ func (p *osProcess) Signal(sig syscall.Signal, group bool) error {
 // after it died: a grandchild that escaped the group may hold them open.
 const outputDrain = time.Second
 
-// startOS starts the child as hsup's direct child in its own process group.
-// The goroutine that forks holds its OS thread for the child's whole life:
-// Linux's parent-death signal fires when the forking *thread* exits
-// (golang/go#27505), and the Go runtime may retire an unlocked thread.
+// startOS starts the child as hsup's direct child, in the process group of
+// its lifeline (or its own group without one). The goroutine that forks
+// holds its OS thread for the child's whole life: Linux's parent-death
+// signal fires when the forking *thread* exits (golang/go#27505), and the
+// Go runtime may retire an unlocked thread.
 func startOS(spec Spec) (process, error) {
 	type started struct {
 		p   *osProcess
@@ -74,22 +84,27 @@ func startOS(spec Spec) (process, error) {
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
+		line := startLifeline(spec)
 		cmd := exec.Command(spec.Path)
 		cmd.Args, cmd.Env, cmd.Dir = spec.Args, spec.Env, spec.Dir
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, spec.Stdout, spec.Stderr
-		cmd.SysProcAttr = sysProcAttr()
+		cmd.SysProcAttr = sysProcAttr(line.pgid(), spec.StopSignal)
 		cmd.WaitDelay = outputDrain
 		// Through the one owner of waiting: as PID 1, hsup never reaps the
 		// child behind waitAndClean's back.
-		err := reaper.Start(cmd)
-		if err != nil {
+		if err := reaper.Start(cmd); err != nil {
+			line.end()
 			ch <- started{err: fmt.Errorf("start %q: %w", spec.Path, err)}
 			return
 		}
-		p := &osProcess{pid: cmd.Process.Pid, done: make(chan int, 1)}
+		p := &osProcess{pid: cmd.Process.Pid, pgid: cmd.Process.Pid, done: make(chan int, 1)}
+		if line != nil {
+			p.pgid = line.pgid()
+		}
 		ch <- started{p: p}
-		err = waitAndClean(cmd)
+		err := waitAndClean(cmd, p.pgid)
 		reaper.Release(p.pid)
+		line.end() // the group kill took the guard too: reap it, close its pipe
 		p.done <- waitCode(cmd, err)
 	}()
 	s := <-ch

@@ -10,20 +10,25 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sysProcAttr puts the child in its own process group (so stop reaches
-// every descendant) and has the kernel SIGKILL it if hsup dies, so a
-// kill -9 of hsup never leaves an orphan holding the port.
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+// sysProcAttr puts the child in process group pgid (its lifeline's; 0:
+// its own), so stop reaches every member, and has the kernel send it the
+// stop signal the moment hsup dies. The lifeline then stops the rest of
+// the group, with the grace and the SIGKILL after it.
+func sysProcAttr(pgid int, stop syscall.Signal) *syscall.SysProcAttr {
+	if stop == 0 {
+		stop = syscall.SIGKILL
+	}
+	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Pdeathsig: stop}
 }
 
 // waitAndClean waits for the child, kills whatever is left of its process
-// group, then reaps it. Nothing of the group may outlive the child: a
-// grandchild that ignored the stop signal, or one a crashed child left
-// behind, would keep the port after the restart. Waiting with WNOWAIT first
-// keeps the leader a zombie while the group is killed, so its pid (the
-// pgid) cannot have been reused by an unrelated process.
-func waitAndClean(cmd *exec.Cmd) error {
+// group pgid (its lifeline included), then reaps it. Nothing of the group
+// may outlive the child: a grandchild that ignored the stop signal, or one
+// a crashed child left behind, would keep the port after the restart.
+// Waiting with WNOWAIT first keeps the child a zombie while the group is
+// killed, so neither its pid nor the pgid (pinned by the lifeline, or the
+// child itself) can have been reused by an unrelated process.
+func waitAndClean(cmd *exec.Cmd, pgid int) error {
 	pid := cmd.Process.Pid
 	var info unix.Siginfo
 	for {
@@ -32,6 +37,6 @@ func waitAndClean(cmd *exec.Cmd) error {
 			break
 		}
 	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	return cmd.Wait()
 }

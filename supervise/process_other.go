@@ -7,18 +7,20 @@ import (
 	"syscall"
 )
 
-// sysProcAttr puts the child in its own process group. macOS has no
-// parent-death signal; under launchd the job's process group is cleaned up
-// by launchd itself when hsup exits.
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true}
+// sysProcAttr puts the child in process group pgid (its lifeline's; 0: its
+// own). macOS has no parent-death signal: when hsup dies, the lifeline
+// alone stops the group (launchd's own clean-up does not reach a group
+// other than the job's).
+func sysProcAttr(pgid int, _ syscall.Signal) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
 }
 
 // waitAndClean reaps the child, then kills whatever is left of its process
 // group (see the Linux version). Without waitid(WNOWAIT) the group is
-// killed just after the reap; the pgid stays pinned while any member lives.
-func waitAndClean(cmd *exec.Cmd) error {
+// killed just after the reap; the pgid stays pinned while any member lives
+// (the lifeline, when there is one).
+func waitAndClean(cmd *exec.Cmd, pgid int) error {
 	err := cmd.Wait()
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	return err
 }

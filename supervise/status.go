@@ -9,6 +9,7 @@ import "time"
 type Status struct {
 	State        State
 	Pid          int       // 0 when no child process exists
+	Pgid         int       // the child's process group (its lifeline's pid, or its own)
 	StartedAt    time.Time // the current child's start
 	RunningSince time.Time // when the current child first proved healthy
 
@@ -30,6 +31,8 @@ type Status struct {
 	FDsKnown bool
 	OpenFDs  int
 	FDLimit  uint64
+
+	Members []Member // the child's descendants as last seen (never changed in place)
 
 	Shutdown bool // hsup has been told to stop for good
 }

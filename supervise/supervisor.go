@@ -176,8 +176,12 @@ func (s *Supervisor) childDone() <-chan int {
 
 func (s *Supervisor) signal(sig os.Signal) {
 	ss, _ := sig.(syscall.Signal)
-	if ss == syscall.SIGTERM || ss == syscall.SIGINT {
+	switch ss {
+	case syscall.SIGTERM, syscall.SIGINT:
 		s.shutdown("signal " + sig.String())
+		return
+	case syscall.SIGPIPE: // a reader of hsup's output went away: not the child's business
+		s.log.Debug("SIGPIPE: a reader of hsup's output went away; writes to it are dropped")
 		return
 	}
 	if s.child == nil {

@@ -254,6 +254,7 @@ func TestForwardsOtherSignalsToChildOnly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := runFake(t, nil)
 		p := recv(t, h.starter.started, "start")
+		h.signals <- syscall.SIGPIPE // caught and dropped: never the child's
 		h.signals <- syscall.SIGHUP
 		if s := recv(t, p.signals, "forwarded"); s != (sentSignal{syscall.SIGHUP, false}) {
 			t.Fatalf("got %+v, want SIGHUP to the child", s)

@@ -56,6 +56,9 @@ func runDemo(c *cli.Context, s settings, addr string) error {
 		return cli.Exit(fmt.Sprintf("hsup: demo state directory: %v", err), 1)
 	}
 	defer os.RemoveAll(dir)
+	if s.name == "" {
+		s.name = "demo"
+	}
 	printDemoIntro(c.App.Writer, addr, s, dir)
 	argv := []string{exe, "demo-app", "--addr", addr, "--state-dir", dir, "--nofile", strconv.FormatUint(s.nofile, 10)}
 	return superviseProgram(c, s, argv)

@@ -51,6 +51,10 @@ func runFlags() []cli.Flag {
 		dur("heartbeat-stale", 30*time.Second, "no counter advance for this long makes the child degraded (reason heartbeat)"),
 		num("busy-failures", 12, "consecutive bare 503s (all workers busy) that make the child degraded (reason busy)"),
 		dur("startup-grace", time.Minute, "no ok probe within this after start makes the child degraded (reason startup)"),
+		str("name", "", "service name: one hsup per name, and its lock and child record live under --state-dir/NAME "+
+			"(default: PROGRAM's base name; also the unit name of `hsup systemd unit`)"),
+		str("state-dir", "", "directory of the services' locks and child records (default $XDG_STATE_HOME/hsup, "+
+			"~/.local/state/hsup, macOS ~/Library/Application Support/hsup)"),
 		str("metrics-addr", "127.0.0.1:9464", "listen address for /metrics and /healthz (\"\" disables)"),
 		&cli.BoolFlag{Name: "pprof", EnvVars: env("pprof"), Usage: "mount net/http/pprof on the metrics listener"},
 		str("diag-dir", "", "diagnostics bundle directory (default $XDG_STATE_HOME/hsup/diagnostics, "+

@@ -47,10 +47,11 @@ func metricsStatus(sup func() *supervise.Supervisor) func() metrics.Status {
 }
 
 // subscribe returns the supervisor's event handler: counters for the
-// metrics and messages for sd_notify. It runs on the supervisor's loop, so
+// metrics, messages for sd_notify, and the child record. It runs on the supervisor's loop, so
 // it only counts and queues.
-func subscribe(m *metrics.Metrics, n *systemd.Notifier) func(supervise.Event) {
+func subscribe(m *metrics.Metrics, n *systemd.Notifier, rec *recorder) func(supervise.Event) {
 	return func(e supervise.Event) {
+		rec.observe(e)
 		switch e := e.(type) {
 		case supervise.ChildExited:
 			m.ChildExited(e.Code)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/hsup/hsup/diagnose"
 	"github.com/hsup/hsup/fdlimit"
 	"github.com/hsup/hsup/metrics"
+	"github.com/hsup/hsup/reaper"
 	"github.com/hsup/hsup/supervise"
 	"github.com/hsup/hsup/systemd"
 )
@@ -45,8 +47,9 @@ func runCommand() *cli.Command {
 }
 
 // superviseProgram is hsup's main job, as a checklist: resolve the program,
-// bind the metrics listener, set the child's FD limit, wire the monitors,
-// supervise until told to stop, exit with the child's status.
+// claim the service (lock) and reclaim what an earlier hsup left, bind the
+// metrics listener, set the child's FD limit, become the subreaper, wire
+// the monitors, supervise until told to stop, exit with the child's status.
 func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	oneP()
 	log, err := newLogger(s.logFormat, s.logLevel)
@@ -60,30 +63,36 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 		errors.As(err, &se)
 		return cli.Exit("hsup: "+err.Error(), se.Code)
 	}
+	svc, err := claimService(s, log) // one hsup per name, before anything starts
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	svc.reclaim(s, log) // what an earlier hsup of this service left running
 	var current atomic.Pointer[supervise.Supervisor]
-	m := metrics.New(metrics.Options{Pprof: s.pprof, Labels: labels(), Status: metricsStatus(current.Load),
-		Live: func(ctx context.Context) error {
-			if sup := current.Load(); sup != nil {
-				return sup.Ping(ctx)
-			}
-			return errors.New("supervisor not started yet")
-		}})
+	m := newMetrics(s, &current)
 	srv, err := listenMetrics(s, m, log)
 	if err != nil {
 		return err
 	}
 	limit := applyNofile(s.nofile, log)
+	subreaper(log)
 	w := wire(s, log, m, limit)
-	w.cfg.Spec = supervise.Spec{Path: path, Args: argv, Env: childEnv(os.Environ()),
-		Stdout: teeWriter{os.Stdout, w.tail}, Stderr: teeWriter{os.Stderr, w.tail}}
-	w.cfg.OnEvent = subscribe(m, w.notifier)
+	w.cfg.Spec = supervise.Spec{Path: path, Args: argv, Env: append(childEnv(os.Environ()), "HSUP_RUN_ID="+svc.runID),
+		Stdout: teeWriter{os.Stdout, w.tail}, Stderr: teeWriter{os.Stderr, w.tail},
+		Lifeline: lifeline(s, svc, log), StopSignal: s.stopSignal}
+	rec := newRecorder(svc, log)
+	w.cfg.OnEvent = subscribe(m, w.notifier, rec)
 	sigs := make(chan os.Signal, 32)
-	signal.Notify(sigs, append(supervise.ShutdownSignals, supervise.ForwardSignals...)...)
+	signal.Notify(sigs, slices.Concat(supervise.ShutdownSignals, supervise.ForwardSignals, supervise.CaughtSignals)...)
 	defer signal.Stop(sigs)
 	w.cfg.Signals = sigs
 	sup := supervise.New(w.cfg)
 	current.Store(sup)
-	code, err := runGroup(log, sup, companions(srv, w.notifier, sup)...)
+	code, err := runGroup(log, sup, companions(srv, w.notifier, sup, rec)...)
+	if svc.dir != nil {
+		_ = svc.dir.ClearRecord() // the child and its tree are stopped: nothing to reclaim
+	}
 	if err != nil {
 		var se *supervise.StartError
 		if errors.As(err, &se) {
@@ -96,6 +105,27 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 		return cli.Exit("", code)
 	}
 	return nil
+}
+
+// newMetrics builds the metrics over the published status of the
+// supervisor that current will hold.
+func newMetrics(s settings, current *atomic.Pointer[supervise.Supervisor]) *metrics.Metrics {
+	return metrics.New(metrics.Options{Pprof: s.pprof, Labels: labels(), Status: metricsStatus(current.Load),
+		Live: func(ctx context.Context) error {
+			if sup := current.Load(); sup != nil {
+				return sup.Ping(ctx)
+			}
+			return errors.New("supervisor not started yet")
+		}})
+}
+
+// subreaper makes hsup the child subreaper on Linux, so what leaves the
+// child's tree (a daemonized helper) is re-parented to hsup, stopped with
+// the child, and reaped.
+func subreaper(log *zap.Logger) {
+	if err := reaper.Subreaper(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		log.Warn("not a child subreaper: a descendant that leaves the child's tree is not stopped with it", zap.Error(err))
+	}
 }
 
 // oneP: hsup waits on I/O from one loop; a single P spares the scheduler's
@@ -114,9 +144,13 @@ type actor struct {
 }
 
 // companions are the actors that live as long as the supervisor: the
-// metrics server (when listening) and the sd_notify sender and watchdog.
-func companions(srv *metrics.Server, n *systemd.Notifier, sup *supervise.Supervisor) []actor {
-	as := []actor{{name: "sd_notify", run: func(ctx context.Context) error { return n.Run(ctx, sup.Ping) }}}
+// metrics server (when listening), the sd_notify sender and watchdog, and
+// the writer of the child record.
+func companions(srv *metrics.Server, n *systemd.Notifier, sup *supervise.Supervisor, rec *recorder) []actor {
+	as := []actor{
+		{name: "sd_notify", run: func(ctx context.Context) error { return n.Run(ctx, sup.Ping) }},
+		{name: "child record", run: rec.run},
+	}
 	if srv != nil {
 		as = append(as, actor{name: "metrics server", run: srv.Serve})
 	}

@@ -18,7 +18,6 @@ import (
 
 func systemdCommand() *cli.Command {
 	flags := append([]cli.Flag{
-		&cli.StringFlag{Name: "name", EnvVars: env("unit-name"), Usage: "unit name without .service (default: PROGRAM's base name)"},
 		&cli.BoolFlag{Name: "user", EnvVars: env("unit-user"), Usage: "a user unit (systemctl --user) instead of a system unit"},
 		&cli.BoolFlag{Name: "install", EnvVars: env("install"), Usage: "write the unit file and print the systemctl commands to run"},
 	}, runFlags()...)
@@ -32,10 +31,7 @@ func systemdCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			name := c.String("name")
-			if name == "" {
-				name = filepath.Base(cmd.Program)
-			}
+			name := s.name // --name: the service, and so the unit (without .service)
 			cwd, _ := os.Getwd()
 			text, err := systemd.Unit{Name: name, User: c.Bool("user"), Command: cmd, WorkingDirectory: cwd, NoFile: s.nofile}.Render()
 			if err != nil {

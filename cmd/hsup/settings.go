@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hsup/hsup/healthcheck"
+	"github.com/hsup/hsup/runstate"
 	"github.com/hsup/hsup/supervise"
 )
 
@@ -36,6 +40,9 @@ type settings struct {
 	dumpURL     string
 	fdWarn      float64
 	fdRestart   float64
+	name        string // the service: one hsup per name; "" when no PROGRAM names it (doctor)
+	stateDir    string // holds <name>/lock and <name>/child.json; "" when unknown
+	stateDirSet bool   // given with --state-dir: unusable is bad input, not a warning
 	// runArgs are the run flags the user set (on the command line or via
 	// HSUP_*) as --name=value words: what a generated unit or plist passes
 	// to `hsup run`, so the service runs with the settings checked here.
@@ -147,6 +154,9 @@ func firstError(err error) error {
 }
 
 func (s *settings) readService(c *cli.Context) error {
+	if err := s.readName(c); err != nil {
+		return err
+	}
 	s.metricsAddr, s.pprof = c.String("metrics-addr"), c.Bool("pprof")
 	if s.metricsAddr == "" {
 		return nil
@@ -155,6 +165,46 @@ func (s *settings) readService(c *cli.Context) error {
 		return usageError("--metrics-addr=%q: give host:port such as 127.0.0.1:9464, or \"\" to disable", s.metricsAddr)
 	}
 	return nil
+}
+
+// readName reads --name (default: PROGRAM's base name, made a valid name)
+// and --state-dir.
+func (s *settings) readName(c *cli.Context) error {
+	s.name = c.String("name")
+	if s.name == "" && c.NArg() > 0 {
+		s.name = serviceName(c.Args().First())
+	}
+	if s.name != "" {
+		if err := runstate.ValidName(s.name); err != nil {
+			return usageError("--name: %v", err)
+		}
+	}
+	s.stateDir, s.stateDirSet = c.String("state-dir"), c.IsSet("state-dir")
+	if s.stateDir == "" {
+		home, _ := os.UserHomeDir()
+		s.stateDir = runstate.DefaultDir(runtime.GOOS, os.Getenv, home)
+	}
+	return nil
+}
+
+// serviceName makes a program's base name a valid service name: characters
+// a name may not hold become '-'.
+func serviceName(program string) string {
+	b := []byte(filepath.Base(program))
+	for i, ch := range b {
+		ok := ch == '.' || ch == '_' || ch == '-' || ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z'
+		if !ok {
+			b[i] = '-'
+		}
+	}
+	name := strings.Trim(string(b), ".")
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	if name == "" {
+		return "service"
+	}
+	return name
 }
 
 func (s *settings) readDiagnostics(c *cli.Context) error {

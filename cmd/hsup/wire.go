@@ -37,6 +37,7 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 	var snapshot func() any
 	if s.health.URL != "" {
 		mon := healthcheck.NewMonitor(s.health, log, probeCounter(m))
+		mon.Owner = ownerCheck(s.health.URL, log)
 		w.cfg.Health = healthMonitor{mon}
 		snapshot = func() any { return mon.Snapshot() }
 	}
@@ -49,7 +50,8 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 	}
 	w.cfg.Watchers = []supervise.Monitor{pressureMonitor{&diagnose.Pressure{
 		Warn: warn, Restart: s.fdRestart, Interval: fdInterval(s), Limit: nofile, Log: log,
-	}}}
+	}}, treeMonitor{interval: fdInterval(s)}}
+	w.cfg.Sweep = sweep
 	return w
 }
 
@@ -99,7 +101,7 @@ type healthMonitor struct{ mon *healthcheck.Monitor }
 func (h healthMonitor) Watch(ctx context.Context, pid int, report func(supervise.Report)) {
 	h.mon.Watch(ctx, pid, func(r healthcheck.Report) {
 		hb := r.Heartbeat
-		rep := supervise.Report{Reason: r.Reason, Detail: r.Detail, Probe: &supervise.ProbeFacts{
+		rep := supervise.Report{Reason: r.Reason, Detail: r.Detail, NoBundle: r.Reason == healthcheck.ReasonPortHeld, Probe: &supervise.ProbeFacts{
 			Failures: r.Failures, HeartbeatKnown: hb.Enabled && hb.Known, HeartbeatValue: hb.Value, HeartbeatAdvancedAt: hb.AdvancedAt}}
 		switch r.Verdict {
 		case healthcheck.StatusHealthy:

@@ -36,7 +36,8 @@ func TestSystemdUnitCommand(t *testing.T) {
 	}
 	// The quoting's round trip through systemd's own parser is tested in
 	// package systemd; here the CLI must hand it exactly this argv.
-	want := append([]string{hsuptest.Binary(t), "run", "--nofile=8192", "--health-interval=2s", "--", sh}, args...)
+	// --name is a run flag: the service's lock and the unit share the name.
+	want := append([]string{hsuptest.Binary(t), "run", "--nofile=8192", "--health-interval=2s", "--name=webui", "--", sh}, args...)
 	wantLine, err := systemd.QuoteCommandLine(want)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -56,6 +57,12 @@ func Start(t testing.TB, args []string, env ...string) *Proc {
 func startCmd(t testing.TB, cmd *exec.Cmd, env []string) *Proc {
 	t.Helper()
 	cmd.Env = append(append(os.Environ(), raceEnv()), env...)
+	if slices.Contains(cmd.Args[1:], "run") || slices.Contains(cmd.Args[1:], "demo") {
+		// Each supervising hsup gets a state directory of its own (a test
+		// may pass another): the service lock must not make tests wait on
+		// each other.
+		cmd.Env = slices.Insert(cmd.Env, len(cmd.Env)-len(env), "HSUP_STATE_DIR="+t.TempDir())
+	}
 	p := &Proc{Cmd: cmd, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -87,9 +87,9 @@ func serveChild(args ...string) int {
 	return serve(args[0], len(args) > 1 && args[1] == "ignore-term")
 }
 
-// spawnChild starts args[2] grandchildren (sleep 600) in its own process
-// group, writes their pids to args[1]/<its pid>.pids, one a line (via a
-// rename), then
+// spawnChild starts args[2] grandchildren (sleep 600) in its process
+// group, writes that group's id and then their pids to args[1]/<its
+// pid>.pids, one a line (via a rename), then
 // serves like serveChild on args[0]. With args[3] "ignore-term" the
 // grandchildren ignore SIGTERM, so only the group's SIGKILL ends them.
 func spawnChild(args ...string) int {
@@ -103,6 +103,7 @@ func spawnChild(args ...string) int {
 		return 2
 	}
 	var pids strings.Builder
+	fmt.Fprintln(&pids, syscall.Getpgrp())
 	for range n {
 		cmd := exec.Command("sleep", "600")
 		if args[3] == "ignore-term" {

@@ -45,10 +45,13 @@ func wedgeWithGrandchildren(t *testing.T, mode string) {
 		"--backoff-max=200ms", "--", os.Args[0], addr, pidDir, strconv.Itoa(grandchildren), mode}, reexec.Env(t, "spawn"), noExitSleep)
 	first, at := p.WaitLine(t, 0, stateWait, "first child running", hsuptest.State("running"))
 	pid := first.Int("pid")
-	old := readPids(t, pidDir, pid)
+	pgid, old := readPids(t, pidDir, pid)
+	if _, childPgrp, ok := stat(pid); !ok || childPgrp != pgid {
+		t.Fatalf("the child %d is not in the group %d it recorded", pid, pgid)
+	}
 	for _, g := range old {
-		if _, pgrp, ok := stat(g); !ok || pgrp != pid {
-			t.Fatalf("grandchild %d is not alive in the child's group %d", g, pid)
+		if _, pgrp, ok := stat(g); !ok || pgrp != pgid {
+			t.Fatalf("grandchild %d is not alive in the child's group %d", g, pgid)
 		}
 	}
 	if code, body := hsuptest.Post(t, "http://"+addr+"/wedge"); code != 200 {
@@ -62,7 +65,7 @@ func wedgeWithGrandchildren(t *testing.T, mode string) {
 		t.Errorf("%d of %d grandchildren outlived the restart (e.g. pid %d)", len(left), len(old), left[0])
 	}
 	// Shutting down for good must not leave the second child's group either.
-	second := readPids(t, pidDir, next.Int("pid"))
+	_, second := readPids(t, pidDir, next.Int("pid"))
 	p.Signal(t, syscall.SIGTERM)
 	p.Wait(t, 5*time.Second)
 	if left := stillAlive(second, goneWait); len(left) > 0 {
@@ -70,8 +73,9 @@ func wedgeWithGrandchildren(t *testing.T, mode string) {
 	}
 }
 
-// readPids reads the grandchildren that child pid recorded.
-func readPids(t *testing.T, dir string, pid int) []int {
+// readPids reads the process group and the grandchildren that child pid
+// recorded.
+func readPids(t *testing.T, dir string, pid int) (int, []int) {
 	t.Helper()
 	path := filepath.Join(dir, strconv.Itoa(pid)+".pids")
 	waitFile(t, path, stateWait)
@@ -87,10 +91,10 @@ func readPids(t *testing.T, dir string, pid int) []int {
 		}
 		out = append(out, n)
 	}
-	if len(out) != grandchildren {
-		t.Fatalf("%s lists %d grandchildren, want %d", path, len(out), grandchildren)
+	if len(out) != grandchildren+1 {
+		t.Fatalf("%s lists %d grandchildren, want %d", path, len(out)-1, grandchildren)
 	}
-	return out
+	return out[0], out[1:]
 }
 
 // stillAlive returns the pids still alive after up to timeout, checked
@@ -125,9 +129,13 @@ func stillAlive(pids []int, timeout time.Duration) []int {
 func killLeftovers(t *testing.T, dir string) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.pids"))
 	for _, f := range files {
-		pgid, _ := strconv.Atoi(strings.TrimSuffix(filepath.Base(f), ".pids"))
 		b, _ := os.ReadFile(f)
-		for _, s := range strings.Fields(string(b)) {
+		fields := strings.Fields(string(b))
+		if len(fields) == 0 {
+			continue
+		}
+		pgid, _ := strconv.Atoi(fields[0])
+		for _, s := range fields[1:] {
 			pid, _ := strconv.Atoi(s)
 			if _, pgrp, ok := stat(pid); ok && pgrp == pgid && alive(pid) {
 				_ = syscall.Kill(pid, syscall.SIGKILL)

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/hsup/hsup/healthcheck"
+	"github.com/hsup/hsup/proctree"
+	"github.com/hsup/hsup/reaper"
+	"github.com/hsup/hsup/supervise"
+)
+
+// tree is the child's process tree as hsup can see it: the child's
+// descendants, plus orphans re-parented to hsup (as a child subreaper on
+// Linux, or PID 1) that no Wait of hsup's owns: those came from the child.
+func tree(t proctree.Table, pid int) []proctree.Proc {
+	if pid <= 1 {
+		return nil // the tree of the kernel or init is every process: never hsup's child
+	}
+	roots := []int{pid}
+	var out []proctree.Proc
+	self := os.Getpid()
+	for _, p := range t {
+		if p.PPid == self && p.Pid != pid && !reaper.Owned(p.Pid) {
+			roots = append(roots, p.Pid)
+			out = append(out, p)
+		}
+	}
+	return append(out, t.Descendants(roots...)...)
+}
+
+func member(p proctree.Proc) supervise.Member {
+	return supervise.Member{Pid: p.Pid, Pgid: p.Pgid, Start: p.Start, Comm: p.Comm}
+}
+
+func proc(m supervise.Member) proctree.Proc {
+	return proctree.Proc{Pid: m.Pid, Pgid: m.Pgid, Start: m.Start, Comm: m.Comm}
+}
+
+// sweep is supervise.Config.Sweep: it signals what of the child's tree is
+// outside its process group, and the known members that are still the same
+// processes (on macOS, where no subreaper keeps escaped descendants in
+// hsup's tree, the last scan is all hsup has).
+func sweep(pid, pgid int, known []supervise.Member, sig syscall.Signal) []supervise.Member {
+	if pid <= 1 || pgid <= 1 {
+		return nil
+	}
+	t, err := proctree.Snapshot()
+	if err != nil {
+		return nil
+	}
+	seen := map[int]bool{}
+	var hit []supervise.Member
+	try := func(p proctree.Proc) {
+		if seen[p.Pid] || p.Zombie || p.Pgid == pgid || p.Pid <= 1 || p.Pid == os.Getpid() || p.Pgid == syscall.Getpgrp() {
+			return
+		}
+		seen[p.Pid] = true
+		if syscall.Kill(p.Pid, sig) == nil {
+			if sig != syscall.SIGKILL {
+				_ = syscall.Kill(p.Pid, syscall.SIGCONT)
+			}
+			hit = append(hit, member(p))
+		}
+	}
+	for _, p := range tree(t, pid) {
+		try(p)
+	}
+	for _, m := range known {
+		if p, ok := t.Lookup(m.Pid); ok && p.Start == m.Start {
+			try(p)
+		}
+	}
+	return hit
+}
+
+// treeMonitor reports the child's descendants every interval, so the loop
+// knows them (for the record the next hsup reclaims from, and for the
+// sweep on macOS).
+type treeMonitor struct{ interval time.Duration }
+
+func (m treeMonitor) Watch(ctx context.Context, pid int, report func(supervise.Report)) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		if t, err := proctree.Snapshot(); err == nil {
+			members := []supervise.Member{}
+			for _, p := range tree(t, pid) {
+				if !p.Zombie {
+					members = append(members, member(p))
+				}
+			}
+			report(supervise.Report{Tree: members})
+		}
+		timer.Reset(m.interval)
+	}
+}
+
+// portOwner is the health monitor's owner check: the listener on port
+// must be the child or one of its descendants. It says who holds the port
+// otherwise.
+func portOwner(port int) func(ctx context.Context, pid int) (bool, string, error) {
+	return func(ctx context.Context, pid int) (bool, string, error) {
+		pids, unseen, err := proctree.Listeners(ctx, port)
+		if err != nil {
+			return false, "", err
+		}
+		t, err := proctree.Snapshot()
+		if err != nil {
+			return false, "", err
+		}
+		mine := map[int]bool{pid: true}
+		for _, p := range tree(t, pid) {
+			mine[p.Pid] = true
+		}
+		var holders []string
+		for _, l := range pids {
+			if mine[l] {
+				return true, "", nil
+			}
+			p, _ := t.Lookup(l)
+			holders = append(holders, fmt.Sprintf("pid %d (%s)", l, p.Comm))
+		}
+		if unseen {
+			holders = append(holders, "a process of another user that hsup cannot inspect")
+		}
+		if len(holders) == 0 {
+			return false, "", errors.New("no listening socket found on the port")
+		}
+		return false, fmt.Sprintf("port %d is held by %s", port, strings.Join(holders, ", ")), nil
+	}
+}
+
+// ownerCheck wires portOwner for a health URL whose host is this machine;
+// for another host there is no local listener to find (one warning).
+func ownerCheck(rawURL string, log *zap.Logger) func(ctx context.Context, pid int) (bool, string, error) {
+	port, local, err := healthcheck.LocalPort(rawURL)
+	if err != nil || !local {
+		log.Warn("the health URL is not on this machine: hsup cannot check that the child owns the listener that answers",
+			zap.String("url", rawURL), zap.Error(err))
+		return nil
+	}
+	return portOwner(port)
+}
