@@ -57,6 +57,9 @@ type Options struct {
 	LiveTimeout time.Duration
 	// Pprof mounts net/http/pprof under /debug/pprof/ on Handler's mux.
 	Pprof bool
+	// Dropped reads, per stream of hsup's own output ("stdout", "stderr"),
+	// the bytes dropped because nobody read them.
+	Dropped map[string]func() float64
 }
 
 // Metrics holds hsup's collectors. Gauges are read from Options.Status at
@@ -92,6 +95,13 @@ func New(opts Options) *Metrics {
 		m.restarts, m.exits, m.probes, m.bundles, m.probeDur, m.captureDur,
 	)
 	m.reg.MustRegister(m.gauges()...)
+	for stream, f := range opts.Dropped {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "hsup_output_dropped_bytes_total",
+			Help:        "Bytes of hsup's own output (its log, the child's output it passes on) dropped because the reader went away.",
+			ConstLabels: prometheus.Labels{"stream": stream},
+		}, f))
+	}
 	m.initLabels()
 	return m
 }

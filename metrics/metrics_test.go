@@ -312,3 +312,20 @@ func TestPromtool(t *testing.T) {
 		t.Errorf("promtool check metrics: %v\n%s", err, res)
 	}
 }
+
+func TestDroppedOutputSeries(t *testing.T) {
+	m := New(Options{Dropped: map[string]func() float64{
+		"stdout": func() float64 { return 4096 }, "stderr": func() float64 { return 0 }}})
+	want := `
+# HELP hsup_output_dropped_bytes_total Bytes of hsup's own output (its log, the child's output it passes on) dropped because the reader went away.
+# TYPE hsup_output_dropped_bytes_total counter
+hsup_output_dropped_bytes_total{stream="stderr"} 0
+hsup_output_dropped_bytes_total{stream="stdout"} 4096
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "hsup_output_dropped_bytes_total"); err != nil {
+		t.Error(err)
+	}
+	if problems, err := testutil.GatherAndLint(m.Registry()); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
+}

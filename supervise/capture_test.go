@@ -256,3 +256,20 @@ func drain(h *harness) {
 		<-h.events
 	}
 }
+
+// TestSweepNeverForTheKernelOrInit: the loop never asks for a sweep of the
+// tree of pid 0 or 1 (every process), whatever it is handed.
+func TestSweepNeverForTheKernelOrInit(t *testing.T) {
+	called := 0
+	s := New(Config{Sweep: func(int, int, []Member, syscall.Signal) []Member { called++; return nil }})
+	for _, ids := range [][2]int{{0, 0}, {1, 1}, {100, 0}, {0, 100}} {
+		s.sweepLogged(ids[0], ids[1], nil, syscall.SIGKILL)
+	}
+	if called != 0 {
+		t.Fatalf("Sweep called %d times for pid/pgid 0 or 1", called)
+	}
+	s.sweepLogged(100, 100, nil, syscall.SIGKILL)
+	if called != 1 {
+		t.Fatalf("Sweep called %d times for a real child, want 1", called)
+	}
+}

@@ -93,8 +93,10 @@ func (s *Supervisor) watch(ctx context.Context, pid int, m Monitor) {
 }
 
 // preflight logs when something already answers the health URL before a
-// child starts: an orphan of an older run holding the port turns every
-// start into an instant exit. hsup never kills what it did not start.
+// child starts: a process holding the port turns every start into an
+// instant exit. What an earlier hsup of this service left was reclaimed
+// before the first start (by its record); this is something else, and
+// hsup never stops what it has no record of.
 func (s *Supervisor) preflight() {
 	if s.cfg.Health == nil {
 		return
@@ -102,8 +104,9 @@ func (s *Supervisor) preflight() {
 	ctx, cancel := context.WithTimeout(context.Background(), preflightTimeout)
 	defer cancel()
 	if ok, desc := s.cfg.Health.Answering(ctx); ok {
-		s.log.Error("something already answers the health URL before the child starts; "+
-			"an old instance may hold the port (hsup does not kill what it did not start): stop it",
+		s.log.Error("something already answers the health URL before the child starts: a process hsup did not "+
+			"start and has no record of holds the port (another copy started by hand, another service); "+
+			"the child cannot serve until it is stopped, and its answers do not count as the child's",
 			zap.String("holder", desc))
 	}
 }

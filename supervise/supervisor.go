@@ -34,6 +34,7 @@ type Supervisor struct {
 	lastPid    int           // the child that exited last, for the log
 	healthyFor time.Duration // how long the child that ended ran healthy, for the backoff reset
 	warnWhy    string        // the reason of the warning capture asked for
+	sigpipe    bool          // a SIGPIPE was logged once
 	started    bool          // a child has existed: later start failures are restarts, not bad input
 	startErr   error         // the first start's failure, returned by Run
 	capt       *captureRun
@@ -181,7 +182,11 @@ func (s *Supervisor) signal(sig os.Signal) {
 		s.shutdown("signal " + sig.String())
 		return
 	case syscall.SIGPIPE: // a reader of hsup's output went away: not the child's business
-		s.log.Debug("SIGPIPE: a reader of hsup's output went away; writes to it are dropped")
+		if !s.sigpipe {
+			s.sigpipe = true
+			s.log.Info("a reader of hsup's output went away (SIGPIPE); supervision goes on, and what cannot be " +
+				"written is dropped and counted (hsup_output_dropped_bytes_total)")
+		}
 		return
 	}
 	if s.child == nil {

@@ -2,10 +2,37 @@ package main
 
 import (
 	"os"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
+
+// hsup's own standard output and error: writes that fail (the reader went
+// away: `hsup run ... | head`, a closed terminal) are dropped and counted,
+// never returned (the child's output copy would stall) and never fatal
+// (SIGPIPE is caught: supervise.CaughtSignals).
+var (
+	stdout = &dropWriter{f: os.Stdout}
+	stderr = &dropWriter{f: os.Stderr}
+)
+
+type dropWriter struct {
+	f       *os.File
+	dropped atomic.Int64 // bytes
+}
+
+func (d *dropWriter) Write(p []byte) (int, error) {
+	if n, err := d.f.Write(p); err != nil {
+		d.dropped.Add(int64(len(p) - n))
+	}
+	return len(p), nil
+}
+
+func (d *dropWriter) Sync() error { return nil } // a terminal or pipe: nothing to sync
+
+// Dropped is how many bytes were dropped so far.
+func (d *dropWriter) Dropped() float64 { return float64(d.dropped.Load()) }
 
 // newLogger logs to stderr: JSON when stderr is not a terminal (launchd
 // log files, the journal), console when a person is watching.
@@ -20,15 +47,15 @@ func newLogger(format, level string) (*zap.Logger, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := zap.NewProductionConfig()
-	cfg.Level = zap.NewAtomicLevelAt(lvl)
-	cfg.Encoding = format
-	cfg.Sampling = nil           // one line per state change: never drop one
-	cfg.DisableStacktrace = true // an operator's error line, not a crash report
-	cfg.OutputPaths, cfg.ErrorOutputPaths = []string{"stderr"}, []string{"stderr"}
-	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	encoder := zapcore.NewJSONEncoder(enc)
 	if format == "console" {
-		cfg.EncoderConfig.EncodeLevel = zapcore.CapitalLevelEncoder
+		enc.EncodeLevel = zapcore.CapitalLevelEncoder
+		encoder = zapcore.NewConsoleEncoder(enc)
 	}
-	return cfg.Build()
+	// Unsampled (one line per state change: never drop one), no stack
+	// traces (an operator's error line, not a crash report).
+	core := zapcore.NewCore(encoder, stderr, lvl)
+	return zap.New(core, zap.AddCaller(), zap.ErrorOutput(stderr)), nil
 }

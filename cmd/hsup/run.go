@@ -27,11 +27,13 @@ func runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "run PROGRAM as a supervised foreground child",
 		ArgsUsage: "-- PROGRAM [ARGS...]",
-		Description: "hsup execs PROGRAM (no shell) as its direct child in its own process group, probes it over HTTP,\n" +
-			"captures a diagnostics bundle and restarts it with backoff when it exits or stops serving.\n" +
-			"SIGTERM/SIGINT stop it for good and hsup exits with the child's status.\n" +
-			"Exit codes: the child's status (128+N for signal N); 2 bad flags or metrics address in use;\n" +
-			"126 PROGRAM not executable; 127 PROGRAM not found. Every flag can also be set as HSUP_<FLAG>.",
+		Description: "hsup execs PROGRAM (no shell) as its direct child, in the process group of a lifeline that stops\n" +
+			"the group if hsup dies; it probes the child over HTTP, captures a diagnostics bundle and restarts it\n" +
+			"with backoff when it exits or stops serving. SIGTERM/SIGINT stop it for good and hsup exits with the\n" +
+			"child's status. One hsup per --name: a second one exits 75; what an earlier hsup of the service left\n" +
+			"running is reclaimed at start. Exit codes: the child's status (128+N for signal N); 2 bad flags,\n" +
+			"metrics address in use or unusable --state-dir; 75 another hsup runs this --name; 126 PROGRAM not\n" +
+			"executable; 127 PROGRAM not found. Every flag can also be set as HSUP_<FLAG>.",
 		Flags: runFlags(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -79,7 +81,7 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	subreaper(log)
 	w := wire(s, log, m, limit)
 	w.cfg.Spec = supervise.Spec{Path: path, Args: argv, Env: append(childEnv(os.Environ()), "HSUP_RUN_ID="+svc.runID),
-		Stdout: teeWriter{os.Stdout, w.tail}, Stderr: teeWriter{os.Stderr, w.tail},
+		Stdout: teeWriter{stdout, w.tail}, Stderr: teeWriter{stderr, w.tail},
 		Lifeline: lifeline(s, svc, log), StopSignal: s.stopSignal}
 	rec := newRecorder(svc, log)
 	w.cfg.OnEvent = subscribe(m, w.notifier, rec)
@@ -111,6 +113,7 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 // supervisor that current will hold.
 func newMetrics(s settings, current *atomic.Pointer[supervise.Supervisor]) *metrics.Metrics {
 	return metrics.New(metrics.Options{Pprof: s.pprof, Labels: labels(), Status: metricsStatus(current.Load),
+		Dropped: map[string]func() float64{"stdout": stdout.Dropped, "stderr": stderr.Dropped},
 		Live: func(ctx context.Context) error {
 			if sup := current.Load(); sup != nil {
 				return sup.Ping(ctx)
@@ -222,10 +225,10 @@ func childEnv(environ []string) []string {
 }
 
 // teeWriter copies the child's output through to hsup's own and into the
-// diagnostics tail. A failing terminal must not stall the child: errors of
-// the first writer are dropped.
+// diagnostics tail. A failing terminal must not stall the child: out drops
+// (and counts) what it cannot write.
 type teeWriter struct {
-	out  *os.File
+	out  *dropWriter
 	tail *diagnose.Tail
 }
 
