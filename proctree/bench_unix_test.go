@@ -63,3 +63,13 @@ func benchListener(b *testing.B) int {
 	b.Cleanup(func() { ln.Close() })
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// BenchmarkWalk is the periodic scan of a small tree (this process's):
+// compare with BenchmarkSnapshot, which reads every process.
+func BenchmarkWalk(b *testing.B) {
+	for b.Loop() {
+		if _, err := Walk(os.Getpid()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

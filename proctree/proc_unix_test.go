@@ -86,6 +86,10 @@ func TestDescendantsReal(t *testing.T) {
 			t.Errorf("Same(%+v) = false for a running descendant", g)
 		}
 	}
+	walked, err := Walk(h.pid)
+	if err != nil || !slices.Equal(pidsOf(walked), pidsOf(got)) {
+		t.Errorf("Walk(%d) = %v, %v; want the snapshot's descendants %v", h.pid, pidsOf(walked), err, pidsOf(got))
+	}
 	if group := pidsOf(table.Group(h.pid)); !slices.Equal(group, []int{h.pid, inGroup}) {
 		t.Errorf("Group(%d) = %v, want [%d %d] (the setsid'd worker left it)", h.pid, group, h.pid, inGroup)
 	}

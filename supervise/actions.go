@@ -51,7 +51,7 @@ func (s *Supervisor) exited(code int) {
 		s.healthyFor = time.Since(s.st.RunningSince)
 	}
 	daemonized := s.reason == ReasonExit && code == 0 && time.Since(c.started) < s.cfg.DaemonizeWindow
-	s.sweepExit(c.proc.Pid(), c.proc.Pgid(), s.st.Members, daemonized)
+	s.sweepExit(c.proc.Pid(), c.proc.Pgid(), c.proc.Swept(), s.st.Members, daemonized)
 	s.st.Pid, s.st.Pgid, s.st.StartedAt, s.st.RunningSince, s.st.Members = 0, 0, time.Time{}, time.Time{}, nil
 	s.st.LastExitCode, s.st.Exited = code, true
 	s.log.Info("child exited", zap.Int("pid", s.lastPid), zap.Int("code", code), zap.String("reason", s.reason))

@@ -7,22 +7,21 @@ import (
 	"go.uber.org/zap"
 )
 
-// preflightTimeout bounds the "is something already answering?" probe.
-const preflightTimeout = 2 * time.Second
+// answeringTimeout bounds the "does something still answer?" probe after
+// a child exited 0 during startup.
+const answeringTimeout = 2 * time.Second
 
 type launchResult struct {
 	proc process
 	err  error
 }
 
-// launch runs the preflight and starts the child off the loop: either may
-// take a while (a probe, an exec from a slow disk), and the loop must keep
-// answering signals and pings meanwhile.
+// launch starts the child off the loop: the exec may take a while (a slow
+// disk), and the loop must keep answering signals and pings meanwhile.
 func (s *Supervisor) launch() {
 	s.launching = true
 	s.st.Backoff, s.st.BackoffUntil = 0, time.Time{}
 	s.wg.Go(func() {
-		s.preflight()
 		proc, err := s.cfg.Start(s.cfg.Spec)
 		select {
 		case s.launched <- launchResult{proc: proc, err: err}:
@@ -92,30 +91,11 @@ func (s *Supervisor) watch(ctx context.Context, pid int, m Monitor) {
 	s.wg.Go(func() { m.Watch(ctx, pid, report) })
 }
 
-// preflight logs when something already answers the health URL before a
-// child starts: a process holding the port turns every start into an
-// instant exit. What an earlier hsup of this service left was reclaimed
-// before the first start (by its record); this is something else, and
-// hsup never stops what it has no record of.
-func (s *Supervisor) preflight() {
-	if s.cfg.Health == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), preflightTimeout)
-	defer cancel()
-	if ok, desc := s.cfg.Health.Answering(ctx); ok {
-		s.log.Error("something already answers the health URL before the child starts: a process hsup did not "+
-			"start and has no record of holds the port (another copy started by hand, another service); "+
-			"the child cannot serve until it is stopped, and its answers do not count as the child's",
-			zap.String("holder", desc))
-	}
-}
-
 // warnDaemonized runs after a child exited 0 soon after its start: if the
 // health URL still answers, the program double-forked and left a detached
 // server behind that no supervisor tracks.
 func (s *Supervisor) warnDaemonized() {
-	ctx, cancel := context.WithTimeout(context.Background(), preflightTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), answeringTimeout)
 	defer cancel()
 	if ok, desc := s.cfg.Health.Answering(ctx); ok {
 		s.log.Error("the child exited 0 during startup while the health URL still answers: it daemonized "+

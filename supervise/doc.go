@@ -9,7 +9,7 @@
 // of it like any other. The backoff step (BackoffPolicy.Next), exitCode
 // and shouldRestart are the other decisions; the loop only carries out
 // what they return. Nothing the loop does blocks on the world: the
-// preflight and the start run in a goroutine (evLaunched/evStartFailed),
+// start (exec) runs in a goroutine (evLaunched/evStartFailed),
 // captures run in a goroutine bounded by the loop's own timer, and
 // observers get typed Events that they must not block on.
 //

@@ -45,6 +45,7 @@ type sentSignal struct {
 func (p *fakeProc) Pid() int         { return p.pid }
 func (p *fakeProc) Pgid() int        { return p.pid }
 func (p *fakeProc) Done() <-chan int { return p.done }
+func (p *fakeProc) Swept() []Member  { return nil }
 func (p *fakeProc) Signal(sig syscall.Signal, group bool) error {
 	p.signals <- sentSignal{sig, group}
 	switch {

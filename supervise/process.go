@@ -27,6 +27,11 @@ type Spec struct {
 	// StopSignal is what the kernel sends the child when the thread that
 	// started it (hsup) dies, on Linux; 0 means SIGKILL.
 	StopSignal syscall.Signal
+	// sweep, set by New from Config.Sweep, SIGKILLs what is left of the
+	// child's tree outside its group once the child exited, before the
+	// exit is reported: a kill -9 of hsup right after the exit finds
+	// nothing of the tree left to orphan.
+	sweep func(pid, pgid int) []Member
 }
 
 // process is one running child, as the loop sees it.
@@ -37,8 +42,12 @@ type process interface {
 	Pgid() int
 	// Signal sends sig to the child alone, or with group to its whole process group.
 	Signal(sig syscall.Signal, group bool) error
-	// Done delivers the child's exit code exactly once, when it has been reaped.
+	// Done delivers the child's exit code exactly once, when it has been
+	// reaped and what was left of its tree was killed.
 	Done() <-chan int
+	// Swept is what was killed of the tree outside the group after the
+	// exit (valid once Done has delivered).
+	Swept() []Member
 }
 
 // StartFunc starts a child. The real one is startOS; tests pass fakes.
@@ -49,11 +58,13 @@ var _ process = (*osProcess)(nil)
 type osProcess struct {
 	pid, pgid int
 	done      chan int
+	swept     []Member // written before done is sent
 }
 
 func (p *osProcess) Pid() int         { return p.pid }
 func (p *osProcess) Pgid() int        { return p.pgid }
 func (p *osProcess) Done() <-chan int { return p.done }
+func (p *osProcess) Swept() []Member  { return p.swept }
 
 func (p *osProcess) Signal(sig syscall.Signal, group bool) error {
 	target := p.pid
@@ -102,7 +113,11 @@ func startOS(spec Spec) (process, error) {
 			p.pgid = line.pgid()
 		}
 		ch <- started{p: p}
-		err := waitAndClean(cmd, p.pgid)
+		err := waitAndClean(cmd, p.pgid, func() {
+			if spec.sweep != nil {
+				p.swept = spec.sweep(p.pid, p.pgid)
+			}
+		})
 		reaper.Release(p.pid)
 		line.end() // the group kill took the guard too: reap it, close its pipe
 		p.done <- waitCode(cmd, err)

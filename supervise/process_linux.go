@@ -28,7 +28,10 @@ func sysProcAttr(pgid int, stop syscall.Signal) *syscall.SysProcAttr {
 // Waiting with WNOWAIT first keeps the child a zombie while the group is
 // killed, so neither its pid nor the pgid (pinned by the lifeline, or the
 // child itself) can have been reused by an unrelated process.
-func waitAndClean(cmd *exec.Cmd, pgid int) error {
+//
+// sweep runs between the group kill and the reap: the child's pid is still
+// pinned (a zombie), and its orphans are already re-parented to hsup.
+func waitAndClean(cmd *exec.Cmd, pgid int, sweep func()) error {
 	pid := cmd.Process.Pid
 	var info unix.Siginfo
 	for {
@@ -38,5 +41,6 @@ func waitAndClean(cmd *exec.Cmd, pgid int) error {
 		}
 	}
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	sweep()
 	return cmd.Wait()
 }

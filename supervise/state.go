@@ -58,7 +58,7 @@ type action int
 
 const (
 	doNothing  action = iota
-	doStart           // preflight and start a child, off the loop; then evLaunched or evStartFailed
+	doStart           // start a child, off the loop; then evLaunched or evStartFailed
 	doWatch           // start the new child's monitors
 	doCapture         // capture the restart bundle, off the loop, bounded by the timer; then evCaptured
 	doWarnCapt        // capture a bundle without a restart
@@ -75,7 +75,7 @@ func (a action) String() string { return actionNames[a] }
 
 // facts are the values, decided elsewhere, that a transition depends on.
 type facts struct {
-	launching  bool // a child is being started (preflight and exec, off the loop)
+	launching  bool // a child is being started (exec, off the loop)
 	capture    bool // a capturer is configured
 	capturing  bool // a capture is in flight
 	restartCap bool // with evCaptured: the capture that finished was the restart's

@@ -78,6 +78,14 @@ func New(cfg Config) *Supervisor {
 	if cfg.OnEvent == nil {
 		cfg.OnEvent = func(Event) {}
 	}
+	if sweep := cfg.Sweep; sweep != nil {
+		cfg.Spec.sweep = func(pid, pgid int) []Member {
+			if pid <= 1 || pgid <= 1 {
+				return nil // never a tree rooted at the kernel or init: that is every process
+			}
+			return sweep(pid, pgid, nil, syscall.SIGKILL)
+		}
+	}
 	s := &Supervisor{
 		cfg: cfg, log: cfg.Log,
 		st:       Status{State: Backoff}, // no child yet; the first start is due at once

@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"slices"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -22,22 +23,30 @@ func (s *Supervisor) sweepLogged(pid, pgid int, known []Member, sig syscall.Sign
 		return nil // never a tree rooted at the kernel or init: that is every process
 	}
 	hit := s.cfg.Sweep(pid, pgid, known, sig)
+	s.logSwept(pid, hit, sig)
+	return hit
+}
+
+func (s *Supervisor) logSwept(pid int, hit []Member, sig syscall.Signal) {
 	for _, m := range hit {
 		s.log.Warn("signalled a descendant outside the child's process group", zap.Int("pid", m.Pid),
 			zap.String("command", m.Comm), zap.Int("pgid", m.Pgid), zap.Int("child", pid), zap.Stringer("signal", sig))
 	}
-	return hit
 }
 
-// sweepExit kills, off the loop, what is left of the tree of the child pid
-// (group pgid, known members) after its exit (the group is killed with the
-// exit itself), and, when the child exited 0 during startup (daemonized),
-// names what it left behind.
-func (s *Supervisor) sweepExit(pid, pgid int, known []Member, daemonized bool) {
+// sweepExit handles what was left of the tree of the child pid (group
+// pgid) after its exit: swept is what its process already killed (the
+// fresh tree, before the exit was reported); the known members that are
+// still the same processes are killed here, off the loop (on macOS nothing
+// re-parents an escaped descendant to hsup, so the last scan is all hsup
+// has). When the child exited 0 during startup (daemonized), it names what
+// the child left behind.
+func (s *Supervisor) sweepExit(pid, pgid int, swept, known []Member, daemonized bool) {
 	s.wg.Go(func() {
-		var left []Member
-		if s.cfg.Sweep != nil {
-			left = s.sweepLogged(pid, pgid, known, syscall.SIGKILL)
+		s.logSwept(pid, swept, syscall.SIGKILL)
+		left := slices.Clone(swept)
+		if s.cfg.Sweep != nil && len(known) > 0 {
+			left = append(left, s.sweepLogged(pid, pgid, known, syscall.SIGKILL)...)
 		}
 		switch {
 		case !daemonized:

@@ -19,21 +19,26 @@ import (
 
 // tree is the child's process tree as hsup can see it: the child's
 // descendants, plus orphans re-parented to hsup (as a child subreaper on
-// Linux, or PID 1) that no Wait of hsup's owns: those came from the child.
-func tree(t proctree.Table, pid int) []proctree.Proc {
+// Linux, or PID 1) that no Wait of hsup's owns, and their descendants:
+// those came from the child. It reads only that tree (proctree.Walk).
+func tree(pid int) []proctree.Proc {
 	if pid <= 1 {
 		return nil // the tree of the kernel or init is every process: never hsup's child
 	}
 	roots := []int{pid}
 	var out []proctree.Proc
-	self := os.Getpid()
-	for _, p := range t {
-		if p.PPid == self && p.Pid != pid && !reaper.Owned(p.Pid) {
-			roots = append(roots, p.Pid)
+	kids, _ := proctree.Children(os.Getpid())
+	for _, k := range kids {
+		if k == pid || reaper.Owned(k) {
+			continue
+		}
+		if p, ok := proctree.Identify(k); ok {
+			roots = append(roots, k)
 			out = append(out, p)
 		}
 	}
-	return append(out, t.Descendants(roots...)...)
+	below, _ := proctree.Walk(roots...)
+	return append(out, below...)
 }
 
 func member(p proctree.Proc) supervise.Member {
@@ -52,10 +57,6 @@ func sweep(pid, pgid int, known []supervise.Member, sig syscall.Signal) []superv
 	if pid <= 1 || pgid <= 1 {
 		return nil
 	}
-	t, err := proctree.Snapshot()
-	if err != nil {
-		return nil
-	}
 	seen := map[int]bool{}
 	var hit []supervise.Member
 	try := func(p proctree.Proc) {
@@ -70,11 +71,11 @@ func sweep(pid, pgid int, known []supervise.Member, sig syscall.Signal) []superv
 			hit = append(hit, member(p))
 		}
 	}
-	for _, p := range tree(t, pid) {
+	for _, p := range tree(pid) {
 		try(p)
 	}
 	for _, m := range known {
-		if p, ok := t.Lookup(m.Pid); ok && p.Start == m.Start {
+		if p, ok := proctree.Identify(m.Pid); ok && p.Start == m.Start {
 			try(p)
 		}
 	}
@@ -95,15 +96,13 @@ func (m treeMonitor) Watch(ctx context.Context, pid int, report func(supervise.R
 			return
 		case <-timer.C:
 		}
-		if t, err := proctree.Snapshot(); err == nil {
-			members := []supervise.Member{}
-			for _, p := range tree(t, pid) {
-				if !p.Zombie {
-					members = append(members, member(p))
-				}
+		members := []supervise.Member{}
+		for _, p := range tree(pid) {
+			if !p.Zombie {
+				members = append(members, member(p))
 			}
-			report(supervise.Report{Tree: members})
 		}
+		report(supervise.Report{Tree: members})
 		timer.Reset(m.interval)
 	}
 }
@@ -117,12 +116,8 @@ func portOwner(port int) func(ctx context.Context, pid int) (bool, string, error
 		if err != nil {
 			return false, "", err
 		}
-		t, err := proctree.Snapshot()
-		if err != nil {
-			return false, "", err
-		}
 		mine := map[int]bool{pid: true}
-		for _, p := range tree(t, pid) {
+		for _, p := range tree(pid) {
 			mine[p.Pid] = true
 		}
 		var holders []string
@@ -130,7 +125,7 @@ func portOwner(port int) func(ctx context.Context, pid int) (bool, string, error
 			if mine[l] {
 				return true, "", nil
 			}
-			p, _ := t.Lookup(l)
+			p, _ := proctree.Identify(l)
 			holders = append(holders, fmt.Sprintf("pid %d (%s)", l, p.Comm))
 		}
 		if unseen {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -187,10 +188,11 @@ func TestSlowStart(t *testing.T) {
 	}
 }
 
-// TestPortTakenPreflight: something already answers the health URL. hsup
-// logs one error naming the port and still starts its child; it leaves the
-// listener (which this test owns) alone.
-func TestPortTakenPreflight(t *testing.T) {
+// TestPortTakenByAnother: something that is not the child answers the
+// health URL. hsup starts its child, does not count that answer as the
+// child's (the start fails with reason port_held), logs one error naming
+// the port and its holder, and leaves the listener (this test's) alone.
+func TestPortTakenByAnother(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -209,6 +211,10 @@ func TestPortTakenPreflight(t *testing.T) {
 	p := hsuptest.Start(t, append(args, cmd...), env)
 	p.WaitLine(t, 0, lineWait, "child starting", hsuptest.State("starting"))
 	ready(p, t)
+	b, _ := p.WaitLine(t, 0, lineWait, "child backoff", hsuptest.State("backoff"))
+	if b.Str("reason") != "port_held" {
+		t.Errorf("backoff reason %q, want port_held", b.Str("reason"))
+	}
 	var errs []string
 	for _, l := range p.Lines() {
 		if l.Str("level") == "error" {
@@ -216,8 +222,8 @@ func TestPortTakenPreflight(t *testing.T) {
 			errs = append(errs, string(j))
 		}
 	}
-	if len(errs) != 1 || !strings.Contains(errs[0], ":"+port) {
-		t.Errorf("error lines %q, want exactly one naming port %s", errs, port)
+	if len(errs) != 1 || !strings.Contains(errs[0], "port "+port) || !strings.Contains(errs[0], "pid "+strconv.Itoa(os.Getpid())) {
+		t.Errorf("error lines %q, want exactly one naming port %s and this test's pid", errs, port)
 	}
 	p.Signal(t, syscall.SIGTERM)
 	p.Wait(t, exitWait)

@@ -61,6 +61,9 @@ func kill9In(t *testing.T, state string, root, flags []string, bring func(*testi
 	lifeline := pgrp(t, old.root)
 	killOnCleanup(t, func() []int { return append(old.all(), lifeline) })
 	waitRecorded(t, stateDir, "webui", old.worker)
+	if state != "starting" { // failures count only once the child proved healthy
+		p.WaitLine(t, 0, lineWait, "child running", hsuptest.State("running"))
+	}
 	if bring != nil {
 		bring(t, addr, old)
 	}
