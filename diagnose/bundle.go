@@ -1,22 +1,16 @@
 package diagnose
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// bundleName matches the directories Capture creates, and only those are
-// ever removed by retention: <UTC time>-pid<PID>-<reason>[-<n>].
-var bundleName = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-pid[0-9]+-[A-Za-z0-9_]+(-[0-9]+)?$`)
 
 // maxNameTries bounds the suffixes tried when two captures share a
 // millisecond, pid and reason.
@@ -30,13 +24,14 @@ type bundle struct {
 	root *os.Root
 }
 
-// name returns the directory name of a capture: sortable by time because
-// the timestamp is UTC with a fixed width.
+// name returns the directory name of a capture, <UTC time>-pid<PID>-<reason>,
+// for people: sortable by time because the timestamp is UTC with a fixed
+// width. Retention never reads it; it goes by the marker inside.
 func name(now time.Time, pid int, reason string) string {
 	return now.UTC().Format("20060102T150405.000") + "Z-pid" + strconv.Itoa(pid) + "-" + sanitize(reason)
 }
 
-// sanitize keeps reason safe as a path element and within the pattern.
+// sanitize keeps reason safe as a single path element.
 func sanitize(reason string) string {
 	var b strings.Builder
 	for _, r := range reason {
@@ -55,40 +50,61 @@ func sanitize(reason string) string {
 	return b.String()
 }
 
-// openBundle creates base (0700) and a fresh capture directory in it. Mkdir
-// fails on anything already there, a planted symlink included, so the
-// directory is ours; a name clash within one millisecond gets a suffix.
-func openBundle(base, dirName string) (*bundle, error) {
-	if base == "" {
-		return nil, errors.New("no diagnostics directory configured: set --diag-dir")
-	}
-	if err := os.MkdirAll(base, 0o700); err != nil {
-		return nil, fmt.Errorf("create diagnostics directory %q (set --diag-dir to a writable directory): %w", base, err)
-	}
-	parent, err := os.OpenRoot(base)
+// openBundle creates a fresh capture directory under the diagnostics
+// directory (see openBase) and marks it with the next sequence number, so
+// that retention counts it. Mkdir fails on anything already there, a
+// planted symlink included, so the directory is ours; a name clash within
+// one millisecond gets a suffix. A bundle whose marker cannot be written is
+// removed again: retention would never see it.
+func (c *Capturer) openBundle(now time.Time, pid int, reason string) (*bundle, error) {
+	base, err := openBase(c.cfg.Dir, true)
 	if err != nil {
-		return nil, fmt.Errorf("open diagnostics directory %q: %w", base, err)
+		return nil, err
 	}
-	defer parent.Close()
+	defer base.Close()
+	seq, err := c.seq.next(base, c.cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	b, err := makeBundle(base, c.cfg.Dir, name(now, pid, reason))
+	if err != nil {
+		return nil, err
+	}
+	m, err := json.Marshal(marker{Seq: seq, Written: now.UTC(), PID: pid, HsupPID: os.Getpid()})
+	if err == nil {
+		err = b.write(markerName, append(m, '\n'))
+	}
+	if err != nil {
+		b.close()
+		_ = base.RemoveAll(filepath.Base(b.path))
+		return nil, fmt.Errorf("mark bundle %q: %w", b.path, err)
+	}
+	return b, nil
+}
+
+// makeBundle creates directory dirName (0700), or dirName-2, -3 and so on,
+// in base, whose path is basePath, and opens it.
+func makeBundle(base *os.Root, basePath, dirName string) (*bundle, error) {
+	var err error
 	for i := 1; i <= maxNameTries; i++ {
 		n := dirName
 		if i > 1 {
 			n += "-" + strconv.Itoa(i)
 		}
-		err = parent.Mkdir(n, 0o700)
+		err = base.Mkdir(n, 0o700)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("create bundle directory in %q (check permissions and free space): %w", base, err)
+			return nil, fmt.Errorf("create bundle directory in %q (check permissions and free space): %w", basePath, err)
 		}
-		root, err := parent.OpenRoot(n)
+		root, err := base.OpenRoot(n)
 		if err != nil {
 			return nil, fmt.Errorf("open bundle directory %q: %w", n, err)
 		}
-		return &bundle{path: filepath.Join(base, n), root: root}, nil
+		return &bundle{path: filepath.Join(basePath, n), root: root}, nil
 	}
-	return nil, fmt.Errorf("create bundle directory %q in %q: %w", dirName, base, err)
+	return nil, fmt.Errorf("create bundle directory %q in %q: %w", dirName, basePath, err)
 }
 
 // write creates file name (0600) in the bundle and writes data to it.
@@ -108,49 +124,3 @@ func (b *bundle) write(name string, data []byte) error {
 }
 
 func (b *bundle) close() { _ = b.root.Close() }
-
-// prune removes all but the newest keep bundles in base, never current
-// (the one just written, even if the clock stepped back). Only directories
-// whose names match the bundle pattern are considered; anything else an
-// operator put there is left alone. It returns the names removed.
-func prune(base string, keep int, current string) ([]string, error) {
-	entries, err := os.ReadDir(base)
-	if err != nil {
-		return nil, fmt.Errorf("list diagnostics directory %q for retention: %w", base, err)
-	}
-	names := slices.DeleteFunc(obsolete(entries, keep), func(n string) bool { return n == current })
-	if len(names) == 0 {
-		return nil, nil
-	}
-	root, err := os.OpenRoot(base)
-	if err != nil {
-		return nil, fmt.Errorf("open diagnostics directory %q for retention: %w", base, err)
-	}
-	defer root.Close()
-	var errs []error
-	var removed []string
-	for _, n := range names {
-		if err := root.RemoveAll(n); err != nil {
-			errs = append(errs, fmt.Errorf("remove old bundle %q: %w", n, err))
-			continue
-		}
-		removed = append(removed, n)
-	}
-	return removed, errors.Join(errs...)
-}
-
-// obsolete picks the bundle directories beyond the newest keep. ReadDir
-// entries do not follow symlinks, so a symlink is never a bundle.
-func obsolete(entries []os.DirEntry, keep int) []string {
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() && bundleName.MatchString(e.Name()) {
-			names = append(names, e.Name())
-		}
-	}
-	if len(names) <= keep {
-		return nil
-	}
-	sort.Strings(names)
-	return names[:len(names)-keep]
-}

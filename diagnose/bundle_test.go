@@ -1,10 +1,6 @@
 package diagnose
 
 import (
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -28,45 +24,33 @@ func TestName(t *testing.T) {
 			if got != tt.want {
 				t.Fatalf("name() = %q, want %q", got, tt.want)
 			}
-			if !bundleName.MatchString(got) {
-				t.Fatalf("name() = %q does not match the retention pattern", got)
-			}
 		})
 	}
 }
 
-type dirEntry struct {
-	name string
-	dir  bool
-}
-
-func (e dirEntry) Name() string               { return e.name }
-func (e dirEntry) IsDir() bool                { return e.dir }
-func (e dirEntry) Type() fs.FileMode          { return map[bool]fs.FileMode{true: fs.ModeDir}[e.dir] }
-func (e dirEntry) Info() (fs.FileInfo, error) { return nil, fs.ErrInvalid }
-
 func TestObsolete(t *testing.T) {
-	b1 := dirEntry{"20261122T114407.123Z-pid42-health", true}
-	b2 := dirEntry{"20261122T114408.000Z-pid42-deep", true}
-	b2dup := dirEntry{"20261122T114408.000Z-pid42-deep-2", true}
-	b3 := dirEntry{"20261123T000000.000Z-pid7-fd_pressure", true}
+	b1 := stored{name: "20261122T114407.123Z-pid42-health", seq: 1}
+	b2 := stored{name: "20261122T114408.000Z-pid42-deep", seq: 2}
+	b2dup := stored{name: "20261122T114408.000Z-pid42-deep-2", seq: 3}
+	b4 := stored{name: "20261123T000000.000Z-pid7-fd_pressure", seq: 4}
+	future := stored{name: "20991231T000000.000Z-pid1-health", seq: 2}  // renamed into the future
+	stepped := stored{name: "20200101T000000.000Z-pid1-health", seq: 9} // written after the clock stepped back
 	tests := []struct {
 		name    string
-		entries []fs.DirEntry
+		bundles []stored
 		keep    int
 		want    []string
 	}{
-		{name: "under keep", entries: []fs.DirEntry{b1, b2}, keep: 2},
-		{name: "oldest removed", entries: []fs.DirEntry{b3, b1, b2}, keep: 2, want: []string{b1.name}},
-		{name: "suffixed bundles count", entries: []fs.DirEntry{b2dup, b3, b2, b1}, keep: 1, want: []string{b1.name, b2.name, b2dup.name}},
-		{name: "foreign entries untouched", entries: []fs.DirEntry{
-			b1, b2, dirEntry{"notes", true}, dirEntry{"20261122T114407.123Z-pid42-health.tar", false},
-			dirEntry{"20261122T000000.000Z-pid1-link", false}, // a symlink: not a dir entry
-		}, keep: 1, want: []string{b1.name}},
+		{name: "under keep", bundles: []stored{b1, b2}, keep: 2},
+		{name: "lowest seq removed", bundles: []stored{b4, b1, b2}, keep: 2, want: []string{b1.name}},
+		{name: "suffixed bundles count", bundles: []stored{b2dup, b4, b2, b1}, keep: 1, want: []string{b1.name, b2.name, b2dup.name}},
+		{name: "future name does not save", bundles: []stored{future, b4, b2dup}, keep: 2, want: []string{future.name}},
+		{name: "old name does not doom", bundles: []stored{stepped, b4, b2dup}, keep: 2, want: []string{b2dup.name}},
+		{name: "equal seq by name", bundles: []stored{b2, future}, keep: 1, want: []string{b2.name}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := obsolete(tt.entries, tt.keep); !reflect.DeepEqual(got, tt.want) {
+			if got := obsolete(tt.bundles, retention{keep: tt.keep}); !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("obsolete() = %v, want %v", got, tt.want)
 			}
 		})
@@ -97,29 +81,5 @@ func TestDefaultDir(t *testing.T) {
 				t.Fatalf("DefaultDir() = %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-// TestPruneSparesCurrent: after a clock step back the newest bundle by
-// name is not the one just written; that one must survive anyway.
-func TestPruneSparesCurrent(t *testing.T) {
-	base := t.TempDir()
-	older := "20261122T114407.123Z-pid42-health"
-	newer := "20261123T000000.000Z-pid42-health"
-	for _, n := range []string{older, newer} {
-		if err := os.Mkdir(filepath.Join(base, n), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	removed, err := prune(base, 1, older)
-	if err != nil || len(removed) != 0 {
-		t.Fatalf("prune() = %v, %v; want nothing removed", removed, err)
-	}
-	removed, err = prune(base, 1, newer)
-	if err != nil || len(removed) != 1 || removed[0] != older {
-		t.Fatalf("prune() = %v, %v; want %s removed", removed, err, older)
-	}
-	if _, err := os.Stat(filepath.Join(base, older)); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("%s still there: %v", older, err)
 	}
 }

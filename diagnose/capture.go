@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -53,6 +54,7 @@ func BundleResults() []string { return []string{BundleOK, BundlePartial, BundleF
 // the supervisor captures one bundle at a time.
 type Capturer struct {
 	cfg Config
+	seq sequence // numbers the bundles for retention
 }
 
 // New returns a Capturer. It does no I/O: an unusable directory shows up as
@@ -77,21 +79,24 @@ func New(cfg Config) *Capturer {
 }
 
 // Check is a pre-flight the caller may log as a warning: it creates the
-// directory (0700) if needed and proves it writable with a temporary file.
+// directory (0700) if needed, refuses one that is a symlink, owned by
+// another uid or writable by group or others (whoever can write there can
+// remove or plant bundles), and proves it writable with a temporary file.
+// The error is one line saying what is wrong and how to fix it.
 func (c *Capturer) Check() error {
-	if c.cfg.Dir == "" {
-		return errors.New("no diagnostics directory configured: set --diag-dir")
+	base, err := openBase(c.cfg.Dir, true)
+	if err != nil {
+		return err
 	}
-	if err := os.MkdirAll(c.cfg.Dir, 0o700); err != nil {
-		return fmt.Errorf("create diagnostics directory %q (set --diag-dir to a writable directory): %w", c.cfg.Dir, err)
-	}
-	f, err := os.CreateTemp(c.cfg.Dir, ".hsup-check-*")
+	defer base.Close()
+	tmp := ".hsup-check-" + strconv.Itoa(os.Getpid())
+	_ = base.Remove(tmp)
+	f, err := base.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
 	if err != nil {
 		return fmt.Errorf("diagnostics directory %q is not writable (set --diag-dir to a writable directory): %w", c.cfg.Dir, err)
 	}
-	name := f.Name()
 	f.Close()
-	return os.Remove(name)
+	return base.Remove(tmp)
 }
 
 // Capture writes one bundle for the child pid, started at childStart (zero
@@ -102,7 +107,7 @@ func (c *Capturer) Check() error {
 // restart that follows is never held up.
 func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childStart time.Time) (string, error) {
 	began, now := time.Now(), c.cfg.Now()
-	b, err := openBundle(c.cfg.Dir, name(now, pid, reason))
+	b, err := c.openBundle(now, pid, reason)
 	if err != nil {
 		err = fmt.Errorf("capture diagnostics for pid %d: %w", pid, err)
 		c.report("", reason, pid, BundleFailed, began, nil, err)
@@ -126,7 +131,7 @@ func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childSta
 	if err := b.write("summary.json", sum); err != nil {
 		status, errs = BundleFailed, append(errs, err)
 	}
-	if removed, err := prune(c.cfg.Dir, c.cfg.Keep, filepath.Base(b.path)); err != nil {
+	if removed, err := prune(c.cfg.Dir, retention{keep: c.cfg.Keep}); err != nil {
 		errs = append(errs, err)
 	} else if len(removed) > 0 {
 		c.cfg.Log.Debug("old diagnostics bundles removed", zap.Strings("bundles", removed))

@@ -245,7 +245,7 @@ func TestRetentionKeepsNewest(t *testing.T) {
 	for _, e := range entries {
 		got = append(got, e.Name())
 	}
-	want := []string{dirs[1], dirs[2], "operator-notes"}
+	want := []string{seqName, dirs[1], dirs[2], "operator-notes"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("after 3 captures with Keep=2: %v, want %v", got, want)
 	}

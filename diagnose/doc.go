@@ -18,6 +18,13 @@
 //	hsup-goroutines.txt hsup's own goroutines
 //	limits.txt          Linux: /proc/PID/limits
 //	status.txt          Linux: /proc/PID/status
+//	.hsup-bundle        the marker: {"seq", "written", "pid", "hsup_pid"}
+//
+// Config.Dir itself must be hsup's user's and writable by nobody else (a
+// symlink, another owner, or group/other write is refused: one warning,
+// captures off). Retention keeps the Keep bundles with the highest seq (a
+// counter hsup keeps in Dir/.hsup-seq, not the wall clock of the names),
+// and counts and removes only directories that hold hsup's marker.
 //
 // top_files counts descriptors per path for files, directories and
 // devices, and per kind ("[pipe]", "[socket]", "[IPv4]") for the rest, so a

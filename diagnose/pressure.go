@@ -2,7 +2,9 @@ package diagnose
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -82,6 +84,14 @@ func decide(open int, limit uint64, armed bool, warn, restart float64) (Action, 
 // Watch counts pid's descriptors now and every Interval until ctx is done,
 // and reports every successful count. After a Reading with ActRestart it
 // returns. report blocks until its reader takes the reading or ctx is done.
+//
+// hsup's own pause (SIGSTOP, `docker pause`, a system sleep) needs no
+// handling here, unlike in the health watcher: a tick that comes late
+// counts afresh, then and there, and decide judges that one count against
+// the limit. Nothing measured before the pause is carried over except
+// armed, which says whether the next crossing of Warn is a new one; there
+// is no rate, trend or deadline to start over. (Should a trend be added,
+// it must start over after a late tick, as the health watcher's counts do.)
 func (p *Pressure) Watch(ctx context.Context, pid int, report func(Reading)) {
 	warn, interval, log := p.Warn, p.Interval, p.Log
 	if warn == 0 {
@@ -131,6 +141,12 @@ func explain(r Reading, log *zap.Logger) string {
 	return ""
 }
 
+// gone reports whether pid no longer exists (a crash-looping child exits
+// before its first count).
+func gone(pid int) bool {
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
 // meter counts and finds the limit, logging each kind of failure once
 // rather than every Interval.
 type meter struct {
@@ -147,7 +163,7 @@ func (m *meter) measure(pid int) (int, uint64, bool) {
 	}
 	open, err := fdlimit.Count(pid)
 	if err != nil {
-		if !m.countFailed {
+		if !m.countFailed && !gone(pid) { // a child that already exited is not a counting problem
 			m.log.Warn("cannot count the child's open files; FD pressure is not watched until it works", zap.Error(err))
 		}
 		m.countFailed = true

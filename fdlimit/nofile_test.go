@@ -39,3 +39,24 @@ func TestPlanReadsHardLimit(t *testing.T) {
 		t.Fatalf("Plan(1) = %+v, want soft 1 under a non-zero hard limit", tg)
 	}
 }
+
+func TestRaised(t *testing.T) {
+	tests := []struct {
+		name        string
+		cur, target uint64
+		want        bool
+	}{
+		{name: "at the target", cur: 4096, target: 4096, want: true},
+		{name: "one below: the Go runtime's raise", cur: 4095, target: 4096, want: true},
+		{name: "the start-up limit", cur: 1024, target: 4096, want: false},
+		{name: "above a macOS cap", cur: 30000, target: 24576, want: true},
+		{name: "unlimited hard, runtime raise", cur: ^uint64(0) - 1, target: ^uint64(0), want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := raised(tt.cur, tt.target); got != tt.want {
+				t.Fatalf("raised(%d, %d) = %v, want %v", tt.cur, tt.target, got, tt.want)
+			}
+		})
+	}
+}

@@ -30,21 +30,25 @@ func TestProbeHostileEndpoints(t *testing.T) {
 		want   Result
 		alsoOK Result // a second acceptable class, "" for none
 	}{
-		// The body is capped at MaxBody: 100 MB are never read, and a 200
-		// with a text body is ok.
+		// A text body is read no further than its first byte: 100 MB are
+		// never read, and a 200 with a text body is ok.
 		{name: "100MB body 200 text", url: handlerURL(hugeBody(100 << 20)), want: OK},
 		// Headers arrive, then one body byte a second: the deadline cuts it.
 		{name: "body trickles a byte a second", url: handlerURL(trickleBody), want: Timeout},
 		// The status line itself trickles: no headers within the timeout.
 		{name: "headers trickle a byte a second", url: rawURL(trickleHeaders), want: Timeout},
-		{name: "invalid JSON 200", url: handlerURL(fixedBody(200, `{"status": "ok", oops`)), want: OK},
-		// 100,000 levels are cut to MaxBody and encoding/json bounds depth:
-		// not a JSON object, so a 200 is ok (degraded would also be sound).
+		// A body that opens a JSON object is held to JSON: broken before the
+		// heartbeat field, it is invalid (an ok without the field would turn
+		// the heartbeat check off).
+		{name: "invalid JSON 200", url: handlerURL(fixedBody(200, `{"status": "ok", oops`)), want: Invalid},
+		// Nesting past encoding/json's 10000 levels is invalid JSON, found
+		// with a byte a level of memory.
 		{name: "JSON nested 100000 deep", url: handlerURL(fixedBody(200, strings.Repeat(`{"a":`, 100000))),
-			want: OK, alsoOK: Degraded},
+			want: Invalid},
+		// Not a JSON object: read to its first byte, and a 200 is ok.
 		{name: "array nested 100000 deep", url: handlerURL(fixedBody(200, strings.Repeat("[", 100000))),
 			want: OK, alsoOK: Degraded},
-		// Past Transport.MaxResponseHeaderBytes (= MaxBody): bad HTTP.
+		// Past Transport.MaxResponseHeaderBytes (maxHeader): bad HTTP.
 		{name: "1MB header", url: handlerURL(bigHeader(1 << 20)), want: Error},
 		// Redirects are not followed: a loop is one 302, classified error.
 		{name: "redirect loop", url: handlerURL(redirectLoop), want: Error},
@@ -55,28 +59,100 @@ func TestProbeHostileEndpoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url := tt.url(t)
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			o := Probe(context.Background(), url, hostileTimeout, "accept_loop.requests_total")
-			took := time.Since(start)
-			runtime.ReadMemStats(&after)
+			o := probeHostile(t, tt.url(t))
 			if o.Result != tt.want && (tt.alsoOK == "" || o.Result != tt.alsoOK) {
 				t.Errorf("result %q (detail %q), want %q", o.Result, o.Detail, tt.want)
 			}
-			if took > hostileTimeout+hostileMargin {
-				t.Errorf("probe took %v, want at most %v", took, hostileTimeout+hostileMargin)
-			}
-			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > hostileAlloc {
-				t.Errorf("probe allocated %d bytes, want at most %d", alloc, hostileAlloc)
-			}
-			if len(o.Detail) > maxDetail+3 {
-				t.Errorf("detail is %d bytes, want at most %d", len(o.Detail), maxDetail+3)
-			}
 			if o.HasHeartbeat {
 				t.Errorf("heartbeat %v found in a hostile body", o.Heartbeat)
+			}
+		})
+	}
+}
+
+// probeHostile probes url once and checks what holds for any answer: the
+// probe ends within its timeout, allocates a bounded amount and keeps its
+// detail short.
+func probeHostile(t *testing.T, url string) Outcome {
+	t.Helper()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	o := Probe(context.Background(), url, hostileTimeout, "accept_loop.requests_total")
+	took := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if took > hostileTimeout+hostileMargin {
+		t.Errorf("probe took %v, want at most %v", took, hostileTimeout+hostileMargin)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > hostileAlloc {
+		t.Errorf("probe allocated %d bytes, want at most %d", alloc, hostileAlloc)
+	}
+	if len(o.Detail) > maxDetail+3 {
+		t.Errorf("detail is %d bytes, want at most %d", len(o.Detail), maxDetail+3)
+	}
+	return o
+}
+
+// TestProbeLargeBodies: a body past the read bound never makes a verdict
+// better than its head says (issue 12, item 6). Before the fix, the
+// degraded answers behind a 70 KB field were ok (200) and busy (503), and
+// the heartbeat field behind one was lost, turning the staleness check off.
+func TestProbeLargeBodies(t *testing.T) {
+	const (
+		k70   = 70 << 10
+		mib2  = 2 << 20
+		mib10 = 10 << 20
+		d     = `{"details":"`
+	)
+	tests := []struct {
+		name   string
+		url    func(t *testing.T) string
+		want   Result
+		wantHB float64 // 0: no heartbeat expected
+	}{
+		{name: "200 degraded after 70KB", want: Degraded, wantHB: 3,
+			url: handlerURL(padded(200, d, k70, `","status":"degraded","accept_loop":{"requests_total":3}}`))},
+		{name: "503 degraded after 70KB", want: Degraded, wantHB: 3,
+			url: handlerURL(padded(503, d, k70, `","status":"degraded","accept_loop":{"requests_total":3}}`))},
+		{name: "503 bare", url: handlerURL(padded(503, "", 0, "")), want: Busy},
+		{name: "503 text", url: handlerURL(fixedBody(503, "Service Unavailable")), want: Degraded},
+		{name: "200 ok then 10MiB", want: OK, wantHB: 5,
+			url: handlerURL(padded(200, `{"status":"ok","accept_loop":{"requests_total":5},"details":"`, mib10, `"}`))},
+		{name: "200 degraded then 10MiB", want: Degraded,
+			url: handlerURL(padded(200, `{"status":"degraded","details":"`, mib10, `"}`))},
+		{name: "503 degraded then 10MiB", want: Degraded,
+			url: handlerURL(padded(503, `{"status":"degraded","details":"`, mib10, `"}`))},
+		{name: "200 status after the bound", want: Invalid,
+			url: handlerURL(padded(200, d, mib2, `","status":"degraded"}`))},
+		{name: "503 status after the bound", want: Invalid,
+			url: handlerURL(padded(503, d, mib2, `","status":"degraded"}`))},
+		{name: "200 ok, heartbeat after 70KB", want: OK, wantHB: 9,
+			url: handlerURL(padded(200, `{"status":"ok","details":"`, k70, `","accept_loop":{"requests_total":9}}`))},
+		{name: "200 ok, heartbeat after the bound", want: Invalid,
+			url: handlerURL(padded(200, `{"status":"ok","details":"`, mib2, `","accept_loop":{"requests_total":9}}`))},
+		{name: "200 ok after 70KB, no heartbeat field", want: OK,
+			url: handlerURL(padded(200, d, k70, `","status":"ok"}`))},
+		{name: "200 closed mid-body (Content-Length)", want: Invalid,
+			url: rawURL(writeAndClose([]byte("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"status\":\"o")))},
+		{name: "503 closed mid-body (chunked)", want: Invalid,
+			url: rawURL(writeAndClose([]byte("HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n" +
+				"40\r\n{\"details\":\"x\",\"status\":\"degr")))},
+		{name: "200 closed mid-body (no length)", want: Invalid,
+			url: rawURL(writeAndClose([]byte("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"details\":\"x\",\"status\":\"de")))},
+		{name: "503 body announced, none sent", want: Invalid,
+			url: rawURL(writeAndClose([]byte("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 50\r\n\r\n")))},
+		{name: "200 reset mid-body", want: Reset,
+			url: rawURL(resetAfter([]byte("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"details\":\"x")))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := probeHostile(t, tt.url(t))
+			if o.Result != tt.want {
+				t.Errorf("result %q (detail %q), want %q", o.Result, o.Detail, tt.want)
+			}
+			if tt.wantHB != 0 && (!o.HasHeartbeat || o.Heartbeat != tt.wantHB) {
+				t.Errorf("heartbeat %v, %v; want %v", o.Heartbeat, o.HasHeartbeat, tt.wantHB)
 			}
 		})
 	}
@@ -207,6 +283,16 @@ func writeAndClose(b []byte) func(net.Conn, <-chan struct{}) {
 		_ = c.SetReadDeadline(time.Now().Add(hostileTimeout))
 		_, _ = c.Read(buf) // let the request arrive, so the close is not a reset
 		_, _ = c.Write(b)
+	}
+}
+
+// resetAfter reads the request, writes b and resets the connection.
+func resetAfter(b []byte) func(net.Conn, <-chan struct{}) {
+	return func(c net.Conn, _ <-chan struct{}) {
+		_ = c.SetReadDeadline(time.Now().Add(hostileTimeout))
+		_, _ = c.Read(make([]byte, 4096))
+		_, _ = c.Write(b)
+		_ = c.(*net.TCPConn).SetLinger(0)
 	}
 }
 

@@ -32,6 +32,9 @@ type Monitor struct {
 	log     *zap.Logger
 	probe   prober
 	onProbe func(ProbeEvent)
+	// clock is the time source of Watch and its probe loops, set before
+	// the first Watch and never after.
+	clock clock
 
 	// Owner, when set (before Watch), is asked once per child, at its first
 	// ok probe, whether the listener that answered is the child's (pid or a
@@ -60,7 +63,7 @@ func newMonitor(cfg Config, log *zap.Logger, probe prober, onProbe func(ProbeEve
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Monitor{cfg: cfg, log: log.Named("health"), probe: probe, onProbe: onProbe}
+	return &Monitor{cfg: cfg, log: log.Named("health"), probe: probe, onProbe: onProbe, clock: systemClock{}}
 }
 
 // Snapshot returns the last cheap and deep outcomes and the heartbeat state
@@ -101,6 +104,11 @@ type Report struct {
 // first cheap probe starts at once, the first deep probe after
 // DeepInterval. Every goroutine Watch starts has stopped when it returns.
 //
+// When hsup itself was paused (stopped, frozen or asleep: a turn of the
+// watcher comes far later than its timer was due), the counts start over
+// (Policy.Resume) with one warning, and a failed probe that was in flight
+// across the pause is not counted.
+//
 // With an empty URL (probing disabled) the child is reported healthy at
 // once and Watch waits for ctx.
 func (m *Monitor) Watch(ctx context.Context, pid int, report func(Report)) {
@@ -124,7 +132,7 @@ func (m *Monitor) Watch(ctx context.Context, pid int, report func(Report)) {
 			m.probeLoop(ctx, Deep, m.cfg.DeepURL, m.cfg.DeepInterval, m.cfg.DeepInterval, m.cfg.DeepTimeout, "", results)
 		})
 	}
-	w := &watcher{m: m, pid: pid, log: m.log.With(zap.Int("pid", pid)), policy: NewPolicy(m.cfg, time.Now()),
+	w := &watcher{m: m, pid: pid, log: m.log.With(zap.Int("pid", pid)), policy: NewPolicy(m.cfg, m.clock.Now()),
 		send: report, last: map[Kind]Result{}}
 	v := w.run(ctx, results)
 	// Stop the probes before reporting: the caller will stop the child.
@@ -156,7 +164,7 @@ func (m *Monitor) probeLoop(ctx context.Context, kind Kind, url string, delay, i
 		if !m.wait(ctx, delay) {
 			return
 		}
-		start := time.Now()
+		start := m.clock.Now()
 		o := m.probe(ctx, url, timeout, field)
 		o.At = start
 		if ctx.Err() != nil {
@@ -172,7 +180,7 @@ func (m *Monitor) probeLoop(ctx context.Context, kind Kind, url string, delay, i
 		if starting {
 			next = min(interval, StartupProbeInterval)
 		}
-		delay = max(next-time.Since(start), 0)
+		delay = max(next-m.clock.Now().Sub(start), 0)
 	}
 }
 
@@ -181,14 +189,33 @@ func (m *Monitor) wait(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
+	c, stop := m.clock.NewTimer(d)
+	defer stop()
 	select {
 	case <-ctx.Done():
 		return false
-	case <-t.C:
+	case <-c:
 		return true
 	}
+}
+
+// clock is the time source of Watch and its probe loops: the system
+// clock, except in the tests that pause hsup, where it jumps ahead and
+// fires every overdue timer at once, as a SIGCONT does.
+type clock interface {
+	// Now is time.Now.
+	Now() time.Time
+	// NewTimer is time.NewTimer, as its channel and its Stop method.
+	NewTimer(d time.Duration) (<-chan time.Time, func() bool)
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
 }
 
 func (m *Monitor) record(kind Kind, o Outcome, hb HeartbeatState) {

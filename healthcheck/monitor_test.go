@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -236,6 +237,9 @@ func TestWatchHealthyOnceAndStopsOnCancel(t *testing.T) {
 		// Only class changes are logged: the first cheap ok and the first deep ok.
 		if n := logs.FilterMessage("probe result changed").Len(); n != 2 {
 			t.Errorf("logged %d probe result changes for steady ok probes, want 2: %v", n, logs.All())
+		}
+		if n := logs.FilterMessageSnippet("paused").Len(); n != 0 {
+			t.Errorf("logged %d pauses of hsup without one: %v", n, logs.All())
 		}
 		snap := w.mon.Snapshot()
 		if snap.Cheap == nil || snap.Cheap.Result != OK || snap.Deep == nil || snap.Deep.Result != OK ||
@@ -502,4 +506,258 @@ func TestWatchOwnerCheck(t *testing.T) {
 			})
 		})
 	}
+}
+
+// pauseClock is the Monitor's clock in the pause tests: the bubble's
+// virtual time plus an offset. pause moves the offset ahead while every
+// goroutine of the bubble is blocked and fires at once every timer that
+// is then overdue: what hsup sees when SIGCONT ends a SIGSTOP (the
+// monotonic clock ran on, nothing in hsup ran, every expired timer is
+// ready together and the order they are handled in is up to the runtime).
+type pauseClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+	timers map[*pauseTimer]struct{} // armed, not yet fired or stopped
+}
+
+type pauseTimer struct {
+	c   *pauseClock
+	ch  chan time.Time
+	due time.Time // on the clock
+	t   *time.Timer
+}
+
+func newPauseClock() *pauseClock { return &pauseClock{timers: map[*pauseTimer]struct{}{}} }
+
+func (c *pauseClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *pauseClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pt := &pauseTimer{c: c, ch: make(chan time.Time, 1), due: time.Now().Add(c.offset + d)}
+	c.timers[pt] = struct{}{}
+	pt.t = time.AfterFunc(d, pt.fire)
+	return pt.ch, pt.stop
+}
+
+func (pt *pauseTimer) fire() {
+	pt.c.mu.Lock()
+	defer pt.c.mu.Unlock()
+	if _, armed := pt.c.timers[pt]; armed {
+		delete(pt.c.timers, pt)
+		pt.ch <- time.Now().Add(pt.c.offset)
+	}
+}
+
+func (pt *pauseTimer) stop() bool {
+	pt.c.mu.Lock()
+	defer pt.c.mu.Unlock()
+	_, armed := pt.c.timers[pt]
+	delete(pt.c.timers, pt)
+	pt.t.Stop()
+	return armed
+}
+
+// pause is a SIGSTOP of d followed by SIGCONT.
+func (c *pauseClock) pause(d time.Duration) {
+	synctest.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+	now := time.Now().Add(c.offset)
+	for pt := range c.timers {
+		if pt.t.Stop() {
+			pt.t = time.AfterFunc(max(pt.due.Sub(now), 0), pt.fire)
+		}
+	}
+}
+
+// prober probes app, except that in appHang mode it waits for its
+// timeout on the clock, as a real probe would across the pause.
+func (c *pauseClock) prober(app *fakeApp) prober {
+	return func(ctx context.Context, url string, timeout time.Duration, field string) Outcome {
+		if appMode(app.mode.Load()) != appHang {
+			return app.probe(ctx, url, timeout, field)
+		}
+		app.requests.Add(1)
+		start := c.Now()
+		expired, stop := c.NewTimer(timeout)
+		defer stop()
+		select {
+		case <-expired:
+			return Outcome{Result: Timeout, Duration: c.Now().Sub(start), Detail: "context deadline exceeded"}
+		case <-ctx.Done():
+			return Outcome{Result: Error, Duration: c.Now().Sub(start), Detail: ctx.Err().Error()}
+		}
+	}
+}
+
+// startPausable is startWatch on a pauseClock.
+func startPausable(t *testing.T, app *fakeApp, cfg Config, log *zap.Logger) (*watchRun, *pauseClock) {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test config: %v", err)
+	}
+	c := newPauseClock()
+	w := &watchRun{reports: make(chan reportCall, 10), facts: make(chan Report, 1000),
+		events: make(chan ProbeEvent, 1000), done: make(chan struct{})}
+	w.mon = newMonitor(cfg, log, c.prober(app), func(e ProbeEvent) {
+		select {
+		case w.events <- e:
+		default:
+		}
+	})
+	w.mon.clock = c // before Watch: fixed from here on
+	w.start(t)
+	return w, c
+}
+
+// wantNoReport fails on any report within d (virtual time).
+func (w *watchRun) wantNoReport(t *testing.T, d time.Duration) {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case got := <-w.reports:
+		t.Fatalf("report(%v, %q) within %v of hsup's pause, want none", got.healthy, got.reason, d)
+	case <-timer.C:
+	}
+}
+
+// pauseLines are the warnings about hsup's own pause.
+func pauseLines(logs *observer.ObservedLogs) []observer.LoggedEntry {
+	return logs.FilterMessageSnippet("hsup was paused for ").FilterLevelExact(zapcore.WarnLevel).All()
+}
+
+// TestWatchPausedHeartbeat is the case: hsup is stopped for 31 s
+// while the child is healthy; on waking, the heartbeat's deadline is long
+// past ("stayed at 2 for 32.2s"). The watcher counts afresh instead, says
+// so once, and still catches a counter that then really freezes.
+func TestWatchPausedHeartbeat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appOK)
+		cfg := app.config()
+		core, logs := observer.New(zapcore.InfoLevel)
+		w, clk := startPausable(t, app, cfg, zap.New(core))
+		w.wantReport(t, reportCall{healthy: true})
+		w.waitProbes(t, Cheap, 5)
+		clk.pause(31 * time.Second)
+		w.wantNoReport(t, cfg.HeartbeatStale+time.Second)
+
+		lines := pauseLines(logs)
+		if len(lines) != 1 || lines[0].Message != "hsup was paused for 31s; not counting that against the child" {
+			t.Fatalf("pause lines %v, want one saying 31s", lines)
+		}
+		if d := lines[0].ContextMap()["paused"].(time.Duration); d < 31*time.Second || d > 31*time.Second+pauseTick {
+			t.Errorf("paused = %v, want 31s plus at most one tick", d)
+		}
+		app.set(appFrozen) // a real freeze after the pause is still a freeze
+		w.wantReport(t, reportCall{healthy: false, reason: ReasonHeartbeat})
+		w.wantReturn(t)
+		if n := len(pauseLines(logs)); n != 1 {
+			t.Errorf("%d pause lines, want 1", n)
+		}
+	})
+}
+
+// TestWatchPausedProbeInFlight: a cheap and a deep probe are waiting for
+// an answer when hsup is stopped; their timeouts expire during the pause.
+// With one failure enough for a verdict, neither may count.
+func TestWatchPausedProbeInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appOK)
+		cfg := app.config()
+		cfg.Failures, cfg.DeepFailures = 1, 1
+		core, logs := observer.New(zapcore.InfoLevel)
+		w, clk := startPausable(t, app, cfg, zap.New(core))
+		w.wantReport(t, reportCall{healthy: true})
+		app.set(appHang)
+		before := app.requests.Load()
+		for app.requests.Load() < before+2 { // both kinds, as their intervals come
+			time.Sleep(cfg.Interval)
+		}
+		app.set(appOK) // the probes in flight still hang; the next ones answer
+		clk.pause(31 * time.Second)
+		w.wantNoReport(t, 2*time.Second)
+
+		if n := len(pauseLines(logs)); n != 1 {
+			t.Errorf("%d pause lines, want 1: %v", n, logs.All())
+		}
+		dropped := logs.FilterMessageSnippet("in flight across hsup's pause").All()
+		if len(dropped) < 1 {
+			t.Errorf("no line about the probe in flight across the pause: %v", logs.All())
+		}
+		for _, l := range dropped {
+			if l.ContextMap()["result"] != string(Timeout) {
+				t.Errorf("dropped %v, want timeouts", l.ContextMap())
+			}
+		}
+		synctest.Wait()
+		var last Report
+		for len(w.facts) > 0 {
+			last = <-w.facts
+		}
+		if last.Failures != 0 {
+			t.Errorf("facts after the pause say %d failures, want 0", last.Failures)
+		}
+		app.set(appError) // a real failure after the pause still counts (cheap or deep: a race)
+		timer := time.NewTimer(waitLimit)
+		defer timer.Stop()
+		select {
+		case got := <-w.reports:
+			if got.healthy || (got.reason != ReasonHealth && got.reason != ReasonDeep) {
+				t.Fatalf("report(%v, %q), want a health or deep verdict", got.healthy, got.reason)
+			}
+		case <-timer.C:
+			t.Fatalf("no verdict within %v of a failing app", waitLimit)
+		}
+		w.wantReturn(t)
+	})
+}
+
+// TestWatchPausedDuringStartup: the startup grace is extended by the
+// pause, not eaten by it.
+func TestWatchPausedDuringStartup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appError)
+		cfg := app.config()
+		core, logs := observer.New(zapcore.InfoLevel)
+		w, clk := startPausable(t, app, cfg, zap.New(core))
+		time.Sleep(cfg.StartupGrace - time.Second)
+		clk.pause(31 * time.Second)
+		time.Sleep(500 * time.Millisecond) // long past the grace from the start, inside the extended one
+		synctest.Wait()
+		if len(w.reports) != 0 {
+			t.Fatalf("report %+v: the pause ate the startup grace", <-w.reports)
+		}
+		app.set(appOK)
+		w.wantReport(t, reportCall{healthy: true})
+		if n := len(pauseLines(logs)); n != 1 {
+			t.Errorf("%d pause lines, want 1", n)
+		}
+		w.cancel()
+		w.wantReturn(t)
+	})
+}
+
+// TestWatchPausedShortIsNoPause: a stop shorter than the bound is not a
+// pause; nothing is reset or logged.
+func TestWatchPausedShortIsNoPause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		app := newFakeApp(appOK)
+		core, logs := observer.New(zapcore.InfoLevel)
+		w, clk := startPausable(t, app, app.config(), zap.New(core))
+		w.wantReport(t, reportCall{healthy: true})
+		clk.pause(time.Second)
+		w.waitProbes(t, Cheap, 10)
+		if n := len(pauseLines(logs)); n != 0 {
+			t.Errorf("a 1s stop logged %d pause lines, want none", n)
+		}
+		w.cancel()
+		w.wantReturn(t)
+	})
 }

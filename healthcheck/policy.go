@@ -150,6 +150,26 @@ func (p *Policy) Deadline() (time.Time, bool) {
 	}
 }
 
+// Resume starts the counts over after hsup itself was paused for d,
+// noticed at now: what hsup measured across its pause says nothing about
+// the child. The heartbeat keeps its value as the baseline and counts as
+// advanced at now; consecutive cheap, busy and deep failures go to zero;
+// a child still in its startup grace gets the pause added to the grace.
+// Whether the child has answered ok once stays as it was. A degraded
+// verdict stays final.
+func (p *Policy) Resume(now time.Time, d time.Duration) {
+	if p.final != nil {
+		return
+	}
+	p.cheapFails, p.busyRun, p.deepFails = 0, 0, 0
+	if p.hb.Known {
+		p.hb.AdvancedAt = now
+	}
+	if !p.started {
+		p.childStart = p.childStart.Add(max(d, 0))
+	}
+}
+
 // Heartbeat returns the current heartbeat tracking state.
 func (p *Policy) Heartbeat() HeartbeatState { return p.hb }
 

@@ -7,13 +7,15 @@ import (
 )
 
 // step is one input to the policy, at an offset from the child's start.
-// An empty res means a Tick (deadline timer) instead of an outcome.
+// An empty res means a Tick (deadline timer) instead of an outcome, or,
+// with paused set, a Resume after hsup's own pause, then a Tick.
 type step struct {
-	at   time.Duration
-	kind Kind
-	res  Result
-	hb   float64
-	noHB bool
+	at     time.Duration
+	kind   Kind
+	res    Result
+	hb     float64
+	noHB   bool
+	paused time.Duration
 }
 
 func okAt(at time.Duration, hb float64) step { return step{at: at, kind: Cheap, res: OK, hb: hb} }
@@ -21,6 +23,9 @@ func okNoHB(at time.Duration) step           { return step{at: at, kind: Cheap, 
 func cheap(at time.Duration, r Result) step  { return step{at: at, kind: Cheap, res: r} }
 func deep(at time.Duration, r Result) step   { return step{at: at, kind: Deep, res: r} }
 func tick(at time.Duration) step             { return step{at: at} }
+
+// resumed is hsup noticing at at that it was paused for d.
+func resumed(at, d time.Duration) step { return step{at: at, paused: d} }
 
 func policyConfig() Config {
 	c := DefaultConfig()
@@ -179,11 +184,119 @@ func TestPolicy(t *testing.T) {
 
 func apply(p *Policy, st step, start time.Time) Verdict {
 	now := start.Add(st.at)
+	if st.paused != 0 {
+		p.Resume(now, st.paused)
+	}
 	if st.res == "" {
 		return p.Tick(now)
 	}
 	o := Outcome{Result: st.res, At: now, Heartbeat: st.hb, HasHeartbeat: !st.noHB && st.res == OK}
 	return p.Observe(st.kind, o, now)
+}
+
+// TestPolicyResume: after hsup's own pause the counts start over, so what
+// hsup measured across the pause is not held against the child.
+func TestPolicyResume(t *testing.T) {
+	const s = time.Second
+	tests := []struct {
+		name       string
+		edit       func(*Config)
+		steps      []step
+		wantStatus Status
+		wantReason string
+		wantAt     int // index of the first degraded verdict; -1 none
+	}{
+		// The case: the counter "stayed at 2" across a 31 s SIGSTOP.
+		{name: "heartbeat baseline restarts at the resume",
+			steps:      []step{okAt(0, 1), okAt(5*s, 2), resumed(37*s, 31*s), okAt(38*s, 3)},
+			wantStatus: StatusHealthy, wantAt: -1},
+		{name: "without the resume the same steps blame the child",
+			steps:      []step{okAt(0, 1), okAt(5*s, 2), tick(37 * s)},
+			wantStatus: StatusDegraded, wantReason: ReasonHeartbeat, wantAt: 2},
+		{name: "the value is kept: a frozen counter goes stale a full limit after the resume",
+			steps:      []step{okAt(0, 2), resumed(40*s, 31*s), okAt(45*s, 2), tick(69 * s), okAt(70*s, 2)},
+			wantStatus: StatusDegraded, wantReason: ReasonHeartbeat, wantAt: 4},
+		{name: "cheap failures start over", edit: noHeartbeat,
+			steps: []step{okAt(0, 0), cheap(5*s, Timeout), cheap(10*s, Timeout), resumed(45*s, 31*s),
+				cheap(46*s, Timeout), cheap(51*s, Timeout)},
+			wantStatus: StatusHealthy, wantAt: -1},
+		{name: "and count again after it", edit: noHeartbeat,
+			steps: []step{okAt(0, 0), cheap(5*s, Timeout), cheap(10*s, Timeout), resumed(45*s, 31*s),
+				cheap(46*s, Timeout), cheap(51*s, Timeout), cheap(56*s, Timeout)},
+			wantStatus: StatusDegraded, wantReason: ReasonHealth, wantAt: 6},
+		{name: "busy run starts over", edit: noHeartbeat,
+			steps: []step{okAt(0, 0), cheap(5*s, Busy), cheap(10*s, Busy), cheap(15*s, Busy), resumed(50*s, 31*s),
+				cheap(51*s, Busy), cheap(56*s, Busy), cheap(61*s, Busy)},
+			wantStatus: StatusHealthy, wantAt: -1},
+		{name: "deep failures start over", edit: noHeartbeat,
+			steps:      []step{okAt(0, 0), deep(60*s, Timeout), resumed(150*s, 31*s), deep(151*s, Timeout)},
+			wantStatus: StatusHealthy, wantAt: -1},
+		{name: "startup grace is extended by the pause",
+			steps:      []step{cheap(10*s, Refused), resumed(70*s, 31*s), tick(90 * s), okAt(90*s, 1)},
+			wantStatus: StatusHealthy, wantAt: -1},
+		{name: "the extended grace still ends",
+			steps:      []step{cheap(10*s, Refused), resumed(70*s, 31*s), tick(91 * s)},
+			wantStatus: StatusDegraded, wantReason: ReasonStartup, wantAt: 2},
+		{name: "a started child's grace is not reopened",
+			steps:      []step{okAt(1*s, 1), resumed(40*s, 31*s), okAt(41*s, 2)},
+			wantStatus: StatusHealthy, wantAt: -1},
+		{name: "degraded stays final", edit: noHeartbeat,
+			steps: []step{okAt(0, 0), cheap(5*s, Error), cheap(10*s, Error), cheap(15*s, Error),
+				resumed(50*s, 31*s), okAt(51*s, 0)},
+			wantStatus: StatusDegraded, wantReason: ReasonHealth, wantAt: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := policyConfig()
+			if tt.edit != nil {
+				tt.edit(&cfg)
+			}
+			start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			p := NewPolicy(cfg, start)
+			var v Verdict
+			gotAt := -1
+			for i, st := range tt.steps {
+				v = apply(p, st, start)
+				if v.Status == StatusDegraded && gotAt < 0 {
+					gotAt = i
+				}
+			}
+			if v.Status != tt.wantStatus || v.Reason != tt.wantReason {
+				t.Errorf("final verdict = %v %q (%s), want %v %q", v.Status, v.Reason, v.Detail, tt.wantStatus, tt.wantReason)
+			}
+			if gotAt != tt.wantAt {
+				t.Errorf("first degraded at step %d, want %d", gotAt, tt.wantAt)
+			}
+		})
+	}
+}
+
+// TestPolicyResumeState: the facts after a resume, as Heartbeat, Failures
+// and Deadline report them.
+func TestPolicyResumeState(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	cfg := policyConfig()
+	p := NewPolicy(cfg, start)
+	apply(p, okAt(time.Second, 2), start)
+	apply(p, cheap(6*time.Second, Timeout), start)
+	wake := start.Add(40 * time.Second)
+	p.Resume(wake, 31*time.Second)
+	hb := p.Heartbeat()
+	if !hb.Known || hb.Value != 2 || !hb.AdvancedAt.Equal(wake) {
+		t.Errorf("Heartbeat() = %+v, want value 2 kept, advanced at the resume", hb)
+	}
+	if n := p.Failures(); n != 0 {
+		t.Errorf("Failures() = %d after a resume, want 0", n)
+	}
+	if at, ok := p.Deadline(); !ok || !at.Equal(wake.Add(cfg.HeartbeatStale)) {
+		t.Errorf("Deadline() = %v, %v; want the resume + the staleness limit", at, ok)
+	}
+
+	q := NewPolicy(cfg, start)
+	q.Resume(start.Add(10*time.Second), 31*time.Second)
+	if at, ok := q.Deadline(); !ok || !at.Equal(start.Add(cfg.StartupGrace+31*time.Second)) {
+		t.Errorf("Deadline() while starting = %v, %v; want the grace extended by the pause", at.Sub(start), ok)
+	}
 }
 
 func TestPolicyDeadline(t *testing.T) {

@@ -1,16 +1,16 @@
 package healthcheck
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"time"
 )
 
-// MaxBody caps how much of a response body a probe reads.
-const MaxBody = 64 << 10
+// maxHeader bounds the response headers a probe accepts.
+const maxHeader = 64 << 10
 
 // Outcome is one probe's result.
 type Outcome struct {
@@ -25,27 +25,47 @@ type Outcome struct {
 
 // Probe performs one GET on a fresh TCP connection that is closed
 // afterwards, bounded by timeout (connect, headers and body; 0 means ctx
-// alone bounds it) and by ctx. Redirects are not followed and at most
-// MaxBody bytes of the body are read. heartbeatField "" skips the lookup.
+// alone bounds it) and by ctx. Redirects are not followed. The body is
+// streamed, at most MaxBody bytes of it, and reading stops as soon as the
+// top-level "status" and the heartbeat field are known (see Classify for
+// what a body that does not say them within MaxBody is).
+// heartbeatField "" skips the lookup.
 func Probe(ctx context.Context, url string, timeout time.Duration, heartbeatField string) Outcome {
 	start := time.Now()
-	status, body, err := get(ctx, url, timeout)
-	return outcome(start, status, body, err, heartbeatField)
+	status, a, err := get(ctx, url, timeout, heartbeatField)
+	return settle(start, status, a, err)
 }
 
-// outcome classifies one raw answer to a probe that began at start.
+// outcome classifies one raw answer, its body already read (and capped),
+// to a probe that began at start.
 func outcome(start time.Time, status int, body []byte, err error, heartbeatField string) Outcome {
+	var a answer
+	if err == nil && bodyCounts(status) {
+		a = readAnswer(bytes.NewReader(body), MaxBody, status, heartbeatField)
+	}
+	return settle(start, status, a, err)
+}
+
+// settle turns what a probe learned into its Outcome.
+func settle(start time.Time, status int, a answer, err error) Outcome {
 	o := Outcome{Status: status, At: start, Duration: time.Since(start)}
-	o.Result, o.Detail = Classify(status, body, err)
-	if heartbeatField != "" && err == nil {
-		o.Heartbeat, o.HasHeartbeat = Field(body, heartbeatField)
+	o.Result, o.Detail = classify(status, a, err)
+	if err == nil {
+		o.Heartbeat, o.HasHeartbeat = a.heartbeat, a.hasHeartbeat
 	}
 	return o
 }
 
+// bodyCounts reports whether the body of an answer with this HTTP status
+// plays a part in its class: 2xx, 4xx and 5xx.
+func bodyCounts(status int) bool {
+	return (status >= 200 && status < 300) || (status >= 400 && status < 600)
+}
+
 // get is the effect: one request on its own Transport, so no connection
-// can outlive the probe or be shared with the next one.
-func get(ctx context.Context, url string, timeout time.Duration) (int, []byte, error) {
+// can outlive the probe or be shared with the next one. The body is read
+// while the response is open, and only as far as readAnswer needs.
+func get(ctx context.Context, url string, timeout time.Duration, heartbeatField string) (int, answer, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -53,7 +73,7 @@ func get(ctx context.Context, url string, timeout time.Duration) (int, []byte, e
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, nil, fmt.Errorf("build the probe request for %q: %w", url, err)
+		return 0, answer{}, fmt.Errorf("build the probe request for %q: %w", url, err)
 	}
 	req.Header.Set("User-Agent", "hsup-healthcheck")
 	req.Header.Set("Accept", "application/json")
@@ -66,11 +86,13 @@ func get(ctx context.Context, url string, timeout time.Duration) (int, []byte, e
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, answer{}, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
-	return resp.StatusCode, body, err
+	if !bodyCounts(resp.StatusCode) {
+		return resp.StatusCode, answer{}, nil
+	}
+	return resp.StatusCode, readAnswer(resp.Body, MaxBody, resp.StatusCode, heartbeatField), nil
 }
 
 func newTransport() *http.Transport {
@@ -79,6 +101,6 @@ func newTransport() *http.Transport {
 		DialContext:            (&net.Dialer{KeepAlive: -1}).DialContext,
 		DisableKeepAlives:      true, // one probe, one connection: exercise the accept loop
 		DisableCompression:     true,
-		MaxResponseHeaderBytes: MaxBody,
+		MaxResponseHeaderBytes: maxHeader,
 	}
 }

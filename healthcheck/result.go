@@ -1,13 +1,12 @@
 package healthcheck
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"syscall"
 )
 
@@ -17,8 +16,9 @@ type Result string
 // The probe result classes. See Classify for the exact rules.
 const (
 	OK       Result = "ok"       // 2xx, and a JSON "status" (if any) says ok
-	Degraded Result = "degraded" // the app answered and says it is unhealthy
-	Busy     Result = "busy"     // 503 without a JSON body: all workers busy
+	Degraded Result = "degraded" // the app answered and says it is unhealthy (a 503 with any body)
+	Busy     Result = "busy"     // a bare 503, no body: all workers busy
+	Invalid  Result = "invalid"  // the body could not be read as far as the verdict needs: broken, truncated, too long
 	Timeout  Result = "timeout"  // no complete answer within the timeout
 	Refused  Result = "refused"  // nothing listens on the port
 	Reset    Result = "reset"    // the connection was reset
@@ -30,36 +30,95 @@ const maxDetail = 200
 
 // Classify maps one probe's raw result to its class and a short detail.
 // status is the HTTP status (0 when there was no HTTP answer), body the
-// (already capped) response body and err the transport error, if any. A
-// transport error wins over a status: a body cut off by the timeout is a
-// timeout even though the headers said 200.
+// response body (a probe streams it; Classify reads at most MaxBody of
+// it) and err the transport error, if any. A transport error wins over a
+// status: a body cut off by the timeout is a timeout even though the
+// headers said 200.
 //
-// A "JSON body" is a JSON object. The detail is the error text, or the
-// JSON "status" (plus "error" when present) for answers that carry them.
+// A body past MaxBody never makes a verdict better than its head says:
+//   - A body whose first non-space byte is '{' is held to JSON. Its
+//     top-level "status" is looked for wherever it is (the first one
+//     counts); a body that is invalid JSON, ends early or goes past
+//     MaxBody before its "status" is known is Invalid. In a 2xx answer
+//     whose status is "ok" the heartbeat field (Probe's heartbeatField)
+//     is needed too: cut off before it, the answer is Invalid, not an ok
+//     that would silently turn the heartbeat check off.
+//   - 2xx: Degraded when the status is not "ok" (case aside), else OK. A
+//     body that is not a JSON object (text, an array, nothing) is OK.
+//   - 503: Busy only when bare (no body, or white space only); with any
+//     other body Degraded, or Invalid when the body cannot be read.
+//   - Other 4xx/5xx: Degraded with a JSON object, else Error.
+//   - 3xx and anything else: Error.
+//
+// The detail is the error text, or the JSON "status" (plus "error" when
+// present) for answers that carry them.
 func Classify(status int, body []byte, err error) (Result, string) {
-	if err != nil {
-		return classifyErr(err)
+	var a answer
+	if err == nil && bodyCounts(status) {
+		a = readAnswer(bytes.NewReader(body), MaxBody, status, "")
 	}
-	obj, isJSON := jsonObject(body)
-	jsonStatus, hasStatus := stringField(obj, "status")
-	detail := jsonDetail(obj)
+	return classify(status, a, err)
+}
+
+// classify is Classify on what readAnswer learned from the body.
+func classify(status int, a answer, err error) (Result, string) {
 	switch {
-	case status >= 200 && status < 300:
-		if hasStatus && !strings.EqualFold(jsonStatus, "ok") {
-			return Degraded, detail
-		}
-		return OK, detail
-	case status == 503 && !isJSON:
-		return Busy, "HTTP 503 without a JSON body"
-	case status >= 400 && status < 600 && isJSON:
-		return Degraded, orDefault(detail, fmt.Sprintf("HTTP %d", status))
-	case status >= 300 && status < 400:
-		return Error, fmt.Sprintf("HTTP %d redirect (not followed)", status)
+	case err != nil:
+		return classifyErr(err)
 	case status == 0:
 		return Error, "no HTTP answer"
+	case status >= 300 && status < 400:
+		return Error, fmt.Sprintf("HTTP %d redirect (not followed)", status)
+	case !bodyCounts(status):
+		return Error, fmt.Sprintf("HTTP %d", status)
+	}
+	if r, detail, bad := unreadable(status, a); bad {
+		return r, detail
+	}
+	object := a.first == '{'
+	switch {
+	case status < 300:
+		if a.hasStatus && !a.statusOK() {
+			return Degraded, a.detail()
+		}
+		return OK, a.detail()
+	case object:
+		return Degraded, orDefault(a.detail(), fmt.Sprintf("HTTP %d", status))
+	case status == 503 && !a.opened:
+		return Busy, "HTTP 503 without a JSON body"
+	case status == 503:
+		return Degraded, "HTTP 503 with a body that is not a JSON object"
 	default:
 		return Error, fmt.Sprintf("HTTP %d without a JSON body", status)
 	}
+}
+
+// unreadable classifies an answer whose body stopped (a fault) before it
+// said what the verdict needs: Invalid, or the transport's class when the
+// read itself failed (a timeout, a reset).
+func unreadable(status int, a answer) (Result, string, bool) {
+	switch {
+	case a.first == '{' && a.known():
+		return "", "", false // a fault after the verdict was known does not change it
+	case a.opened && a.first != '{':
+		return "", "", false // not a JSON object: read no further than its first byte
+	case !a.opened && a.fault == nil:
+		return "", "", false // empty
+	}
+	fault := a.fault
+	if fault == nil {
+		fault = errTruncated // not reached: a scan stops short of known only on a fault
+	}
+	if !bodyFault(fault) {
+		if r, detail := classifyErr(fault); r != Error || errors.Is(fault, context.Canceled) {
+			return r, detail, true
+		}
+	}
+	missing := `"status"`
+	if a.hasStatus {
+		missing = "the heartbeat field"
+	}
+	return Invalid, shorten(fmt.Sprintf("HTTP %d: body unreadable before %s: %v", status, missing, fault)), true
 }
 
 // classifyErr sorts transport errors. Cancellation is checked first so a
@@ -84,41 +143,6 @@ func classifyErr(err error) (Result, string) {
 	}
 }
 
-// jsonObject decodes body as a JSON object. encoding/json bounds nesting
-// depth, so hostile bodies fail cleanly instead of exhausting the stack.
-func jsonObject(body []byte) (map[string]json.RawMessage, bool) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return nil, false
-	}
-	return obj, true
-}
-
-// stringField returns a top-level value as text: strings unquoted, any
-// other JSON value verbatim (so {"status": false} is not mistaken for ok).
-func stringField(obj map[string]json.RawMessage, key string) (string, bool) {
-	raw, ok := obj[key]
-	if !ok {
-		return "", false
-	}
-	var s string
-	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
-		return s, true
-	}
-	return string(raw), true
-}
-
-func jsonDetail(obj map[string]json.RawMessage) string {
-	status, _ := stringField(obj, "status")
-	if e, ok := stringField(obj, "error"); ok && e != "" && e != "null" {
-		if status == "" {
-			return shorten(e)
-		}
-		return shorten(status + ": " + e)
-	}
-	return shorten(status)
-}
-
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
@@ -134,12 +158,13 @@ func shorten(s string) string {
 }
 
 // ExitCode maps a result to the exit status of `hsup check`: 0 ok,
-// 1 degraded or busy (the app answered), 3 no usable answer.
+// 1 degraded, busy or invalid (the app answered, not healthily), 3 no
+// usable answer.
 func ExitCode(r Result) int {
 	switch r {
 	case OK:
 		return 0
-	case Degraded, Busy:
+	case Degraded, Busy, Invalid:
 		return 1
 	default:
 		return 3

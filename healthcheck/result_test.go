@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -38,8 +39,41 @@ func TestClassify(t *testing.T) {
 		{name: "500 JSON without status", status: 500, body: `{"x":1}`, want: Degraded, wantDetail: "HTTP 500"},
 		{name: "404 JSON", status: 404, body: `{"error":"not found"}`, want: Degraded, wantDetail: "not found"},
 		{name: "503 empty is busy", status: 503, want: Busy, wantDetail: "HTTP 503 without a JSON body"},
-		{name: "503 HTML is busy", status: 503, body: "<html>busy</html>", want: Busy},
-		{name: "503 truncated JSON is busy", status: 503, body: `{"status":"deg`, want: Busy},
+		{name: "503 white space is busy", status: 503, body: " \r\n\t", want: Busy},
+		// Only a bare 503 is busy: with any body it is degraded, or invalid
+		// when the body cannot be read as far as its "status".
+		{name: "503 HTML is degraded", status: 503, body: "<html>busy</html>", want: Degraded,
+			wantDetail: "HTTP 503 with a body that is not a JSON object"},
+		{name: "503 JSON array is degraded", status: 503, body: `[]`, want: Degraded},
+		{name: "503 truncated JSON is invalid", status: 503, body: `{"status":"deg`, want: Invalid},
+		{name: "503 invalid JSON before status", status: 503, body: `{"a":tru,"status":"degraded"}`, want: Invalid},
+		{name: "503 status then invalid JSON", status: 503, body: `{"status":"degraded",oops`, want: Degraded,
+			wantDetail: "degraded"},
+		{name: "200 truncated JSON is invalid", status: 200, body: `{"details":"x","status":"de`, want: Invalid},
+		{name: "200 invalid JSON before status", status: 200, body: `{"a":01,"status":"ok"}`, want: Invalid},
+		{name: "200 status ok then invalid JSON", status: 200, body: `{"status":"ok", oops`, want: OK, wantDetail: "ok"},
+		{name: "200 status degraded then truncated", status: 200, body: `{"status":"degraded","details":"x`,
+			want: Degraded, wantDetail: "degraded"},
+		{name: "200 object never closed, no status", status: 200, body: `{"uptime":3`, want: Invalid},
+		{name: "200 escaped status key", status: 200, body: `{"st\u0061tus":"degraded"}`, want: Degraded},
+		{name: "200 first status counts", status: 200, body: `{"status":"degraded","status":"ok"}`, want: Degraded},
+		{name: "200 status string too long", status: 200, body: `{"status":"` + strings.Repeat("o", 5000) + `"}`,
+			want: Degraded},
+		{name: "200 status after the bound is invalid", status: 200,
+			body: `{"details":"` + strings.Repeat("x", MaxBody) + `","status":"ok"}`, want: Invalid},
+		{name: "200 status ok before the bound", status: 200,
+			body: `{"status":"ok","details":"` + strings.Repeat("x", MaxBody) + `"}`, want: OK},
+		{name: "200 status degraded after 70KB", status: 200,
+			body: `{"details":"` + strings.Repeat("x", 70<<10) + `","status":"degraded"}`, want: Degraded},
+		{name: "503 status degraded after 70KB", status: 503,
+			body: `{"details":"` + strings.Repeat("x", 70<<10) + `","status":"degraded","error":"E"}`,
+			want: Degraded, wantDetail: "degraded: E"},
+		{name: "200 white space past the bound", status: 200, body: strings.Repeat(" ", MaxBody+1), want: Invalid},
+		{name: "503 white space past the bound", status: 503, body: strings.Repeat(" ", MaxBody+1), want: Invalid},
+		{name: "200 text past the bound", status: 200, body: strings.Repeat("x", MaxBody+1), want: OK},
+		{name: "500 truncated JSON", status: 500, body: `{"error":"bo`, want: Invalid},
+		{name: "500 JSON error then truncated", status: 500, body: `{"status":"x","error":"boom"`, want: Degraded,
+			wantDetail: "x: boom"},
 		{name: "500 plain", status: 500, body: "boom", want: Error, wantDetail: "HTTP 500 without a JSON body"},
 		{name: "404 empty", status: 404, want: Error},
 		{name: "302", status: 302, want: Error, wantDetail: "HTTP 302 redirect (not followed)"},
@@ -95,6 +129,7 @@ func TestExitCode(t *testing.T) {
 		{result: OK, want: 0},
 		{result: Degraded, want: 1},
 		{result: Busy, want: 1},
+		{result: Invalid, want: 1},
 		{result: Timeout, want: 3},
 		{result: Refused, want: 3},
 		{result: Reset, want: 3},

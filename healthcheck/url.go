@@ -1,11 +1,14 @@
 package healthcheck
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const urlExample = "http://127.0.0.1:8787/health"
@@ -93,21 +96,41 @@ func LocalPort(rawURL string) (int, bool, error) {
 	if strings.EqualFold(host, "localhost") {
 		return p, true, nil
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return p, false, nil // a name: resolving it is not this check's business
+	ips := []net.IP{net.ParseIP(host)}
+	if ips[0] == nil { // a name: local when any address it resolves to is
+		ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
+		defer cancel()
+		addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+		if err != nil {
+			return p, false, fmt.Errorf("resolve %q: %w", host, err)
+		}
+		ips = ips[:0]
+		for _, a := range addrs {
+			ips = append(ips, a.IP)
+		}
 	}
-	if ip.IsLoopback() || ip.IsUnspecified() {
-		return p, true, nil
+	local, err := anyLocal(ips)
+	return p, local, err
+}
+
+// resolveTimeout bounds the one lookup of a health URL's host name.
+const resolveTimeout = 2 * time.Second
+
+func anyLocal(ips []net.IP) (bool, error) {
+	for _, ip := range ips {
+		if ip.IsLoopback() || ip.IsUnspecified() {
+			return true, nil
+		}
 	}
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
-		return p, false, fmt.Errorf("list this machine's addresses: %w", err)
+		return false, fmt.Errorf("list this machine's addresses: %w", err)
 	}
 	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
-			return p, true, nil
+		n, ok := a.(*net.IPNet)
+		if ok && slices.ContainsFunc(ips, n.IP.Equal) {
+			return true, nil
 		}
 	}
-	return p, false, nil
+	return false, nil
 }

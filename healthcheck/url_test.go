@@ -1,6 +1,7 @@
 package healthcheck
 
 import (
+	"net"
 	"strings"
 	"testing"
 )
@@ -84,7 +85,6 @@ func TestLocalPort(t *testing.T) {
 		{url: "https://[::1]/health", port: 443, local: true},
 		{url: "http://0.0.0.0:9000/", port: 9000, local: true},
 		{url: "http://192.0.2.1:8787/health", port: 8787, local: false}, // TEST-NET-1: never a local address
-		{url: "http://webui.example:8787/health", port: 8787, local: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
@@ -93,5 +93,26 @@ func TestLocalPort(t *testing.T) {
 				t.Fatalf("LocalPort = %d, %v, %v; want %d, %v", p, local, err, tt.port, tt.local)
 			}
 		})
+	}
+}
+
+func TestAnyLocal(t *testing.T) {
+	tests := []struct {
+		ips  []string
+		want bool
+	}{
+		{ips: []string{"192.0.2.7", "127.0.0.1"}, want: true}, // a name with a loopback address among others
+		{ips: []string{"::1"}, want: true},
+		{ips: []string{"192.0.2.7"}, want: false}, // TEST-NET-1: never this machine's
+		{ips: nil, want: false},
+	}
+	for _, tt := range tests {
+		var ips []net.IP
+		for _, s := range tt.ips {
+			ips = append(ips, net.ParseIP(s))
+		}
+		if got, err := anyLocal(ips); err != nil || got != tt.want {
+			t.Errorf("anyLocal(%v) = %v, %v; want %v", tt.ips, got, err, tt.want)
+		}
 	}
 }

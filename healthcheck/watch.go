@@ -9,19 +9,26 @@ import (
 
 // watcher is Watch's single-goroutine state: it owns the Policy.
 type watcher struct {
-	m        *Monitor
-	pid      int
-	log      *zap.Logger
-	policy   *Policy
-	send     func(Report)
-	reported bool
-	last     map[Kind]Result
-	timer    *time.Timer
-	timerC   <-chan time.Time
+	m         *Monitor
+	pid       int
+	log       *zap.Logger
+	policy    *Policy
+	send      func(Report)
+	reported  bool
+	last      map[Kind]Result
+	timerC    <-chan time.Time
+	timerStop func() bool
+	armedAt   time.Time // when the timer was last armed: the watcher's last turn
+	due       time.Time // when it fires; a turn far later than this is hsup's pause
+	// paused is the stretch of hsup's last pause, from the turn before it
+	// to the turn that noticed it: a probe in flight across it that
+	// failed is not counted.
+	paused struct{ from, to time.Time }
 }
 
 // run feeds results and deadline ticks to the policy until ctx is done
 // (zero Verdict) or the verdict is degraded (returned, not yet reported).
+// Every turn first checks whether hsup itself was paused since the last.
 func (w *watcher) run(ctx context.Context, results <-chan probeResult) Verdict {
 	defer w.stopTimer()
 	w.arm()
@@ -31,12 +38,12 @@ func (w *watcher) run(ctx context.Context, results <-chan probeResult) Verdict {
 		case <-ctx.Done():
 			return Verdict{}
 		case r := <-results:
-			v = w.observe(r)
+			v = w.observe(r, w.turn())
 			if v.Status != StatusDegraded { // a degraded verdict's report carries the facts
 				w.send(w.report(Verdict{Status: StatusStarting}))
 			}
 		case <-w.timerC:
-			v = w.policy.Tick(time.Now())
+			v = w.policy.Tick(w.turn())
 		}
 		if v.Status == StatusHealthy && !w.reported {
 			v = w.checkOwner(ctx, v)
@@ -48,16 +55,48 @@ func (w *watcher) run(ctx context.Context, results <-chan probeResult) Verdict {
 	}
 }
 
-func (w *watcher) observe(r probeResult) Verdict {
-	now := time.Now()
-	v := w.policy.Observe(r.kind, r.outcome, now)
-	hb := w.policy.Heartbeat()
-	w.m.record(r.kind, r.outcome, hb)
-	w.logChange(r, v.Status)
+// turn reads the clock for one turn of the loop and, when the turn comes
+// far later than the timer was due (or the wall clock jumped ahead of the
+// monotonic one), starts the policy's counts over: hsup was paused, and
+// nothing it saw across the pause is the child's doing.
+func (w *watcher) turn() time.Time {
+	now := w.m.clock.Now()
+	p, ok := lateTurn(w.armedAt, w.due, now, pauseBound(pauseTick))
+	if !ok {
+		return now
+	}
+	w.policy.Resume(now, p.For)
+	w.paused.from, w.paused.to = w.armedAt, now
+	w.log.Warn(p.Message(), zap.Duration("paused", p.For), zap.Bool("stopped", p.Stopped), zap.Bool("slept", p.Slept))
+	return now
+}
+
+func (w *watcher) observe(r probeResult, now time.Time) Verdict {
+	var v Verdict
+	if w.acrossPause(r.outcome) {
+		w.log.Info("a probe in flight across hsup's pause failed; not counting it",
+			zap.String("probe", string(r.kind)), zap.String("result", string(r.outcome.Result)),
+			zap.Duration("duration", r.outcome.Duration))
+		v = w.policy.Tick(now)
+	} else {
+		v = w.policy.Observe(r.kind, r.outcome, now)
+		w.logChange(r, v.Status)
+	}
+	w.m.record(r.kind, r.outcome, w.policy.Heartbeat())
 	if w.m.onProbe != nil {
 		w.m.onProbe(ProbeEvent{Kind: r.kind, Outcome: r.outcome})
 	}
 	return v
+}
+
+// acrossPause: o failed, and its probe was running at some point of
+// hsup's last pause, so the failure may be the pause's (a timeout that
+// expired while hsup was stopped). An ok answer counts as ever.
+func (w *watcher) acrossPause(o Outcome) bool {
+	if o.Result == OK || w.paused.to.IsZero() {
+		return false
+	}
+	return o.At.Before(w.paused.to) && o.At.Add(o.Duration).After(w.paused.from)
 }
 
 // handle logs and reports a verdict; true when Watch must stop.
@@ -130,20 +169,26 @@ func (w *watcher) logChange(r probeResult, s Status) {
 	w.log.Info("probe result changed", fields...)
 }
 
-// arm points the timer at the policy's next deadline (or disables it).
+// arm points the timer pauseTick ahead, or at the policy's next deadline
+// when that is sooner: the watcher turns at least every pauseTick, so a
+// turn that comes far later than due is hsup's own pause.
 func (w *watcher) arm() {
 	w.stopTimer()
-	at, ok := w.policy.Deadline()
-	if !ok {
-		return
+	now := w.m.clock.Now()
+	due := now.Add(pauseTick)
+	if at, ok := w.policy.Deadline(); ok && at.Before(due) {
+		due = at
 	}
-	w.timer = time.NewTimer(max(time.Until(at), 0))
-	w.timerC = w.timer.C
+	if due.Before(now) {
+		due = now
+	}
+	w.armedAt, w.due = now, due
+	w.timerC, w.timerStop = w.m.clock.NewTimer(due.Sub(now))
 }
 
 func (w *watcher) stopTimer() {
-	if w.timer != nil {
-		w.timer.Stop()
-		w.timer, w.timerC = nil, nil
+	if w.timerStop != nil {
+		w.timerStop()
+		w.timerC, w.timerStop = nil, nil
 	}
 }

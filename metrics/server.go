@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"syscall"
 	"time"
@@ -16,6 +17,33 @@ import (
 // shutdownGrace bounds the graceful part of Serve's shutdown; requests still
 // running after it (a long pprof profile) are cut off.
 const shutdownGrace = 5 * time.Second
+
+// What one client of the metrics port can hold. The port is loopback by
+// default but any local process (or, with a wider --metrics-addr, anyone)
+// can connect: together these bound hsup's memory and descriptors for the
+// port to about maxConns × (maxHeaderBytes + 4 KiB of net/http slack + the
+// connection's buffers), whatever the clients do.
+const (
+	// maxConns open connections at a time; Accept waits for one to close
+	// (further clients wait in the kernel's backlog, not in hsup).
+	maxConns = 64
+	// maxHeaderBytes of request line and headers; net/http reads up to
+	// 4 KiB more before it answers 431, so the real bound is 12 KiB.
+	maxHeaderBytes = 8 << 10
+	// readHeaderTimeout for a new request's headers, readTimeout for the
+	// whole request (these handlers read no body), idleTimeout between
+	// kept-alive requests.
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	idleTimeout       = 30 * time.Second
+	// writeTimeout for a response; a /metrics scrape is small.
+	writeTimeout = 10 * time.Second
+	// pprofTimeout replaces readTimeout and writeTimeout when the handler
+	// serves net/http/pprof: a CPU profile (30 s by default) or a trace
+	// runs that long, and pprof refuses ?seconds= at or above the write
+	// timeout, so profiles of up to 119 s are possible.
+	pprofTimeout = 2 * time.Minute
+)
 
 // ErrNotListening is returned by Serve when Listen has not succeeded.
 var ErrNotListening = errors.New("metrics server: Serve called before a successful Listen")
@@ -91,17 +119,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	if ln == nil {
 		return ErrNotListening
 	}
-	srv := &http.Server{
-		Handler:           s.h,
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		ErrorLog:          zap.NewStdLog(s.log.Named("metrics.http")),
-		// Request contexts end with ctx, so long handlers (pprof) stop too.
-		BaseContext: func(net.Listener) context.Context { return ctx },
-	}
-	s.log.Info("metrics listener serving", zap.String("addr", ln.Addr().String()))
+	srv := newHTTPServer(s.h, s.log)
+	// Request contexts end with ctx, so long handlers (pprof) stop too.
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
+	s.log.Info("metrics listener serving", zap.String("addr", ln.Addr().String()),
+		zap.Int("max_connections", maxConns), zap.Duration("write_timeout", srv.WriteTimeout))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(limitListener(ln, maxConns)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve metrics on %s: %w", ln.Addr(), err)
@@ -117,4 +141,81 @@ func (s *Server) Serve(ctx context.Context) error {
 		return fmt.Errorf("serve metrics on %s: %w", ln.Addr(), err)
 	}
 	return nil
+}
+
+// newHTTPServer is the http.Server for h with the bounds above.
+func newHTTPServer(h http.Handler, log *zap.Logger) *http.Server {
+	rt, wt := readTimeout, writeTimeout
+	if servesPprof(h) {
+		rt, wt = pprofTimeout, pprofTimeout
+	}
+	return &http.Server{
+		Handler:           h,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       rt,
+		WriteTimeout:      wt,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          zap.NewStdLog(log.Named("metrics.http")),
+	}
+}
+
+// servesPprof reports whether h is a mux with net/http/pprof's profile
+// handler mounted (Metrics.Handler with Options.Pprof).
+func servesPprof(h http.Handler) bool {
+	mux, ok := h.(*http.ServeMux)
+	if !ok {
+		return false
+	}
+	_, pattern := mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: pprofProfile}})
+	return pattern == pprofProfile
+}
+
+const pprofProfile = "/debug/pprof/profile"
+
+// limitListener lets at most n connections be open at a time: Accept
+// waits until one of them is closed, or the listener is. It is
+// golang.org/x/net/netutil's LimitListener, without the dependency.
+func limitListener(ln net.Listener, n int) net.Listener {
+	return &limited{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+type limited struct {
+	net.Listener
+	sem       chan struct{} // one token per open connection
+	done      chan struct{} // closed by Close: Accept stops waiting
+	closeOnce sync.Once
+}
+
+func (l *limited) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+func (l *limited) Close() error {
+	err := l.Listener.Close()
+	l.closeOnce.Do(func() { close(l.done) })
+	return err
+}
+
+// limitedConn gives its token back once, on the first Close.
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }

@@ -2,6 +2,7 @@ package runstate
 
 import (
 	"context"
+	"os"
 	"syscall"
 	"time"
 )
@@ -18,12 +19,15 @@ const (
 // Members, each once), those alive as the same process (same(m) true: pid
 // and start time match) are orphans of an earlier hsup; the others are
 // stale (gone, or their pid reused by another process) and must never be
-// touched. A member without an identity (pid 0 or 1, start time 0) is
-// stale without asking same; the zero Member (no child) is left out.
+// touched. A member without an identity (pid 0 or 1, start time 0), hsup
+// itself or its parent is stale without asking same; the zero Member (no
+// child) is left out.
 func Orphans(r Record, same func(Member) bool) (orphans, stale []Member) {
 	for _, m := range unique(append([]Member{r.Child}, r.Members...)) {
 		switch {
 		case m == Member{}:
+		case m.Pid == os.Getpid() || m.Pid == os.Getppid(): // a record naming hsup or its parent is planted or mistaken
+			stale = append(stale, m)
 		case identifiable(m) && same(m):
 			orphans = append(orphans, m)
 		default:

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -108,11 +109,16 @@ func syncDir(dir string) {
 // fs.ErrNotExist; a file that is not a record is an error naming it.
 func (d *Dir) ReadRecord() (Record, error) {
 	path := filepath.Join(d.Path, recordFile)
-	f, err := os.Open(path)
+	// Non-blocking and no symlinks: a FIFO or a device planted as the
+	// record must not hang hsup (or its lifeline) at the open or the read.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return Record{}, fmt.Errorf("read child record: %w", err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return Record{}, fmt.Errorf("child record %s is not a regular file; remove it", path)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRecord+1))
 	if err != nil {
 		return Record{}, fmt.Errorf("read child record %s: %w", path, err)

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -157,4 +158,35 @@ func names(entries []os.DirEntry) []string {
 		out = append(out, e.Name())
 	}
 	return out
+}
+
+// TestReadRecordRefusesAFIFO: a FIFO planted as child.json must not hang
+// hsup (or its lifeline) in the open or the read.
+func TestReadRecordRefusesAFIFO(t *testing.T) {
+	d, err := Open(t.TempDir(), "svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(d.Path, "child.json"), 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := d.ReadRecord(); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Fatalf("ReadRecord on a FIFO = %v, want a refusal", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadRecord blocked on a FIFO")
+	}
+}
+
+func TestOrphansNeverHsupItself(t *testing.T) {
+	self := Member{Pid: os.Getpid(), Start: 7}
+	parent := Member{Pid: os.Getppid(), Start: 9}
+	orphans, stale := Orphans(Record{Child: self, Members: []Member{parent}}, func(Member) bool { return true })
+	if len(orphans) != 0 || len(stale) != 2 {
+		t.Fatalf("orphans %v stale %v: hsup and its parent must be stale, never orphans", orphans, stale)
+	}
 }

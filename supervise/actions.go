@@ -31,7 +31,7 @@ func (s *Supervisor) do(a action) []zap.Field {
 	case doBackoff:
 		return s.backoff()
 	case doExit:
-		s.emit(Exiting{At: time.Now(), Code: s.st.LastExitCode})
+		s.emit(Exiting{At: time.Now(), Code: exitStatus(s.st.Shutdown, s.st.LastExitCode, s.cfg.StopSignal)})
 	}
 	return nil
 }

@@ -7,6 +7,10 @@ import (
 	"go.uber.org/zap"
 )
 
+// BundleAbandoned is the result of a capture the loop stopped waiting for
+// (it overran CaptureTimeout), for the metrics beside diagnose's results.
+const BundleAbandoned = "abandoned"
+
 // captureRun is one capture the loop started. Only the loop touches it.
 type captureRun struct {
 	pid       int

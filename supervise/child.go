@@ -59,11 +59,23 @@ func (s *Supervisor) launchDone(res launchResult) {
 
 func (s *Supervisor) startFailed(err error) {
 	se := toStartError(err)
+	s.emit(StartFailed{At: time.Now(), Code: se.Code, Transient: se.Transient, Err: se})
+	f := s.facts()
+	s.healthyFor = 0
+	if se.Transient { // hsup's own shortage: not the child's failure, and retried even the first time
+		s.log.Warn("could not start the child: hsup is short of a resource (processes, memory or descriptors); "+
+			"retrying after the backoff. This is not the program's failure", zap.Error(se))
+		s.reason, s.detail = ReasonHsup, se.Error()
+		f.restart = !s.st.Shutdown
+		if !f.restart && !s.started {
+			s.startErr = se
+		}
+		s.step(evStartFailed, f, ReasonHsup)
+		return
+	}
 	s.log.Error("start child", zap.Error(se))
 	s.st.LastExitCode, s.st.Exited = se.Code, true
-	s.reason, s.detail, s.healthyFor = ReasonExit, se.Error(), 0
-	s.emit(StartFailed{At: time.Now(), Code: se.Code, Err: se})
-	f := s.facts()
+	s.reason, s.detail = ReasonExit, se.Error()
 	f.restart = s.started && !s.st.Shutdown && shouldRestart(s.cfg.Restart, ReasonExit, se.Code)
 	if !s.started {
 		s.startErr = se // bad input: exit with nothing left running

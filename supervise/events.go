@@ -23,11 +23,14 @@ type ChildStarted struct {
 }
 
 // StartFailed: the program could not be started; Code is 127 (not found)
-// or 126 (not executable), as a shell reports it.
+// or 126 (not executable), as a shell reports it, or ExitTransient when
+// hsup was short of a resource (Transient: retried, not the program's
+// failure).
 type StartFailed struct {
-	At   time.Time
-	Code int
-	Err  error
+	At        time.Time
+	Code      int
+	Transient bool
+	Err       error
 }
 
 // TreeChanged: the child's known descendants changed (a worker started,
@@ -111,7 +114,8 @@ type BackingOff struct {
 	Detail   string
 }
 
-// Exiting: hsup stops for good and exits with Code.
+// Exiting: hsup stops for good and exits with Code (0 for a clean stop:
+// told to stop, and the child ended on the stop signal).
 type Exiting struct {
 	At   time.Time
 	Code int

@@ -39,6 +39,10 @@ func (p RestartPolicy) String() string {
 // from the monitors.
 const ReasonExit = "exit"
 
+// ReasonHsup is the restart reason when the start failed for want of a
+// resource of hsup's own: the program never ran.
+const ReasonHsup = "hsup_error"
+
 // shouldRestart decides whether a child that ended with code, for reason,
 // comes back. A child hsup stopped because it was degraded counts as a
 // failure whatever its exit code.
@@ -62,6 +66,18 @@ func exitCode(ws syscall.WaitStatus) int {
 		return 128 + int(ws.Signal())
 	}
 	return 128 + int(syscall.SIGKILL) // stopped/continued are not ends; be conservative
+}
+
+// exitStatus is hsup's own exit status when it stops for good after its
+// child ended with code: a stop hsup was asked for (shutdown) that the
+// child ended on the stop signal is a clean stop, 0, so a service manager
+// does not see `systemctl stop` as a failure (tini's -e does the same for
+// a chosen code); anything else is the child's status.
+func exitStatus(shutdown bool, code int, stop syscall.Signal) int {
+	if shutdown && stop != 0 && code == 128+int(stop) {
+		return 0
+	}
+	return code
 }
 
 // BackoffPolicy is the restart delay policy: the ceiling starts at Min and doubles

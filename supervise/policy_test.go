@@ -134,3 +134,26 @@ func TestBackoffNext(t *testing.T) {
 		})
 	}
 }
+
+func TestExitStatus(t *testing.T) {
+	tests := []struct {
+		name     string
+		shutdown bool
+		code     int
+		want     int
+	}{
+		{name: "systemctl stop, child died of SIGTERM: clean", shutdown: true, code: 143, want: 0},
+		{name: "told to stop, child handled it and exited 0", shutdown: true, code: 0, want: 0},
+		{name: "told to stop, child exited with its own status", shutdown: true, code: 42, want: 42},
+		{name: "told to stop, child ignored it and was killed", shutdown: true, code: 137, want: 137},
+		{name: "not told to stop: the child's SIGTERM death is its status", code: 143, want: 143},
+		{name: "a crash", code: 3, want: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := exitStatus(tt.shutdown, tt.code, syscall.SIGTERM); got != tt.want {
+				t.Fatalf("exitStatus(%v, %d) = %d, want %d", tt.shutdown, tt.code, got, tt.want)
+			}
+		})
+	}
+}

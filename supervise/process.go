@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
 	"syscall"
 	"time"
 
@@ -21,12 +20,15 @@ type Spec struct {
 	Dir    string
 	Stdout io.Writer
 	Stderr io.Writer
+	// Stdin: nil is /dev/null. A child in a background process group that
+	// reads hsup's terminal would be stopped by SIGTTIN (and restarted,
+	// forever); a service has no input anyway.
+	Stdin io.Reader
 	// Lifeline builds the guard started before each child (see Lifeline);
 	// nil: no guard, the child leads its own process group.
 	Lifeline func() *exec.Cmd
-	// StopSignal is what the kernel sends the child when the thread that
-	// started it (hsup) dies, on Linux; 0 means SIGKILL.
-	StopSignal syscall.Signal
+	// lifelineFailed, set by New, logs a lifeline that could not start.
+	lifelineFailed func(error)
 	// sweep, set by New from Config.Sweep, SIGKILLs what is left of the
 	// child's tree outside its group once the child exited, before the
 	// exit is reported: a kill -9 of hsup right after the exit finds
@@ -66,11 +68,18 @@ func (p *osProcess) Pgid() int        { return p.pgid }
 func (p *osProcess) Done() <-chan int { return p.done }
 func (p *osProcess) Swept() []Member  { return p.swept }
 
+// Signal sends sig to the child, and with group to its process group too:
+// a child that called setsid() itself has left the group, and must still
+// get every stop signal and the SIGKILL.
 func (p *osProcess) Signal(sig syscall.Signal, group bool) error {
-	target := p.pid
+	var errs []error
 	if group {
-		target = -p.pgid
+		errs = append(errs, kill(-p.pgid, sig))
 	}
+	return errors.Join(append(errs, kill(p.pid, sig))...)
+}
+
+func kill(target int, sig syscall.Signal) error {
 	if err := syscall.Kill(target, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("signal %v to pid %d: %w", sig, target, err)
 	}
@@ -82,10 +91,8 @@ func (p *osProcess) Signal(sig syscall.Signal, group bool) error {
 const outputDrain = time.Second
 
 // startOS starts the child as hsup's direct child, in the process group of
-// its lifeline (or its own group without one). The goroutine that forks
-// holds its OS thread for the child's whole life: Linux's parent-death
-// signal fires when the forking *thread* exits (golang/go#27505), and the
-// Go runtime may retire an unlocked thread.
+// its lifeline (or its own group without one), and waits for it in a
+// goroutine of its own.
 func startOS(spec Spec) (process, error) {
 	type started struct {
 		p   *osProcess
@@ -93,13 +100,11 @@ func startOS(spec Spec) (process, error) {
 	}
 	ch := make(chan started, 1)
 	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
 		line := startLifeline(spec)
 		cmd := exec.Command(spec.Path)
 		cmd.Args, cmd.Env, cmd.Dir = spec.Args, spec.Env, spec.Dir
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, spec.Stdout, spec.Stderr
-		cmd.SysProcAttr = sysProcAttr(line.pgid(), spec.StopSignal)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = spec.Stdin, spec.Stdout, spec.Stderr
+		cmd.SysProcAttr = sysProcAttr(line.pgid())
 		cmd.WaitDelay = outputDrain
 		// Through the one owner of waiting: as PID 1, hsup never reaps the
 		// child behind waitAndClean's back.
@@ -114,7 +119,8 @@ func startOS(spec Spec) (process, error) {
 		}
 		ch <- started{p: p}
 		err := waitAndClean(cmd, p.pgid, func() {
-			if spec.sweep != nil {
+			line.childExited() // its death in the group kill below is expected
+			if spec.sweep != nil && pidPinnedAtExit {
 				p.swept = spec.sweep(p.pid, p.pgid)
 			}
 		})
@@ -143,24 +149,47 @@ func waitCode(cmd *exec.Cmd, err error) int {
 	return 0
 }
 
-// toStartError gives a start failure its shell exit code.
+// toStartError gives a start failure its meaning: 127 not found, 126 not
+// executable (as a shell says), or transient: hsup itself was short of a
+// resource (processes, memory, descriptors), which says nothing about the
+// program and is retried.
 func toStartError(err error) *StartError {
 	var se *StartError
 	if errors.As(err, &se) {
 		return se
 	}
-	code := 126
-	if errors.Is(err, os.ErrNotExist) {
-		code = 127
+	switch {
+	case isTransient(err):
+		return &StartError{Code: ExitTransient, Transient: true, Err: err}
+	case errors.Is(err, os.ErrNotExist):
+		return &StartError{Code: 127, Err: err}
 	}
-	return &StartError{Code: code, Err: err}
+	return &StartError{Code: 126, Err: err}
 }
 
-// StartError is a child that could not be started; Code is the shell's
-// convention: 127 not found, 126 found but not executable.
+// isTransient: the fork or exec failed for want of a resource of hsup's
+// (a pids cgroup at its limit, memory, descriptors), not for the program.
+func isTransient(err error) bool {
+	for _, e := range []error{syscall.EAGAIN, syscall.ENOMEM, syscall.EMFILE, syscall.ENFILE, syscall.EINTR, syscall.ETXTBSY} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// ExitTransient is hsup's exit status when it must stop after a start that
+// failed for want of a resource of hsup's own (EX_TEMPFAIL): a service
+// manager may retry it; the generated unit and plist do not prevent that.
+const ExitTransient = 75
+
+// StartError is a child that could not be started. Code is the shell's
+// convention: 127 not found, 126 found but not executable; ExitTransient
+// when Transient (hsup was short of a resource).
 type StartError struct {
-	Code int
-	Err  error
+	Code      int
+	Transient bool
+	Err       error
 }
 
 func (e *StartError) Error() string { return e.Err.Error() }

@@ -11,15 +11,17 @@ import (
 )
 
 // sysProcAttr puts the child in process group pgid (its lifeline's; 0:
-// its own), so stop reaches every member, and has the kernel send it the
-// stop signal the moment hsup dies. The lifeline then stops the rest of
-// the group, with the grace and the SIGKILL after it.
-func sysProcAttr(pgid int, stop syscall.Signal) *syscall.SysProcAttr {
-	if stop == 0 {
-		stop = syscall.SIGKILL
-	}
-	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid, Pdeathsig: stop}
+// its own), so stop reaches every member. No parent-death signal: it would
+// kill the child the moment hsup dies, before the lifeline has read the
+// tree, and a setsid'd worker of the child would escape to init unseen;
+// the lifeline stops the child, with the grace, instead.
+func sysProcAttr(pgid int) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
 }
+
+// pidPinnedAtExit: waitAndClean's exited hook runs while the child is a
+// zombie (waitid WNOWAIT), so its pid cannot name another process yet.
+const pidPinnedAtExit = true
 
 // waitAndClean waits for the child, kills whatever is left of its process
 // group pgid (its lifeline included), then reaps it. Nothing of the group
@@ -29,9 +31,9 @@ func sysProcAttr(pgid int, stop syscall.Signal) *syscall.SysProcAttr {
 // killed, so neither its pid nor the pgid (pinned by the lifeline, or the
 // child itself) can have been reused by an unrelated process.
 //
-// sweep runs between the group kill and the reap: the child's pid is still
-// pinned (a zombie), and its orphans are already re-parented to hsup.
-func waitAndClean(cmd *exec.Cmd, pgid int, sweep func()) error {
+// exited runs before the group kill, while the child's pid is still pinned
+// (a zombie) and its orphans are already re-parented to hsup.
+func waitAndClean(cmd *exec.Cmd, pgid int, exited func()) error {
 	pid := cmd.Process.Pid
 	var info unix.Siginfo
 	for {
@@ -40,7 +42,7 @@ func waitAndClean(cmd *exec.Cmd, pgid int, sweep func()) error {
 			break
 		}
 	}
+	exited()
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	sweep()
 	return cmd.Wait()
 }

@@ -8,21 +8,25 @@ import (
 )
 
 // sysProcAttr puts the child in process group pgid (its lifeline's; 0: its
-// own). macOS has no parent-death signal: when hsup dies, the lifeline
-// alone stops the group (launchd's own clean-up does not reach a group
-// other than the job's).
-func sysProcAttr(pgid int, _ syscall.Signal) *syscall.SysProcAttr {
+// own). When hsup dies, the lifeline stops the group (launchd's own
+// clean-up does not reach a group other than the job's).
+func sysProcAttr(pgid int) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
 }
+
+// pidPinnedAtExit: the child is reaped before the exited hook runs, so its
+// pid may already name another process: no fresh sweep of its tree.
+const pidPinnedAtExit = false
 
 // waitAndClean reaps the child, then kills whatever is left of its process
 // group (see the Linux version). Without waitid(WNOWAIT) the group is
 // killed just after the reap; the pgid stays pinned while any member lives
-// (the lifeline, when there is one). The fresh sweep is skipped: the
-// child's pid is no longer pinned, and without a subreaper its orphans
-// went to launchd; the loop sweeps the members it knew instead.
-func waitAndClean(cmd *exec.Cmd, pgid int, _ func()) error {
+// (the lifeline, when there is one). exited runs before the group kill;
+// its fresh sweep finds little here (without a subreaper the child's
+// orphans went to launchd): the loop sweeps the members it knew too.
+func waitAndClean(cmd *exec.Cmd, pgid int, exited func()) error {
 	err := cmd.Wait()
+	exited()
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	return err
 }

@@ -78,6 +78,10 @@ func New(cfg Config) *Supervisor {
 	if cfg.OnEvent == nil {
 		cfg.OnEvent = func(Event) {}
 	}
+	cfg.Spec.lifelineFailed = func(err error) {
+		cfg.Log.Error("the child runs without a lifeline: if hsup dies, its process group is not stopped "+
+			"(the service manager's clean-up is the only backstop)", zap.Error(err))
+	}
 	if sweep := cfg.Sweep; sweep != nil {
 		cfg.Spec.sweep = func(pid, pgid int) []Member {
 			if pid <= 1 || pgid <= 1 {
@@ -101,7 +105,8 @@ func New(cfg Config) *Supervisor {
 
 // Run starts the child and supervises it until it stops for good: the
 // restart policy says no more, ctx is done, or a shutdown signal arrives.
-// It returns the last child's exit status. A child that cannot be started
+// It returns the last child's exit status, or 0 for a clean stop (told to
+// stop, and the child ended on the stop signal). A child that cannot be started
 // the first time is an error (a *StartError), with nothing left running.
 func (s *Supervisor) Run(ctx context.Context) (int, error) {
 	defer s.waitCaptures()
@@ -137,7 +142,7 @@ func (s *Supervisor) Run(ctx context.Context) (int, error) {
 		s.publish()
 	}
 	s.stopTimer()
-	return s.st.LastExitCode, s.startErr
+	return exitStatus(s.st.Shutdown, s.st.LastExitCode, s.cfg.StopSignal), s.startErr
 }
 
 // Ping proves the loop is turning: it round-trips a request through it.
@@ -208,6 +213,10 @@ func (s *Supervisor) signal(sig os.Signal) {
 
 func (s *Supervisor) shutdown(why string) {
 	s.st.Shutdown = true
+	switch s.st.State {
+	case Starting, Running, Capturing: // the shutdown is why this child ends
+		s.reason, s.detail = "shutdown", why
+	}
 	if s.reason == "" {
 		s.reason, s.detail = "shutdown", why
 	}

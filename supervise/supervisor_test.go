@@ -3,6 +3,7 @@ package supervise
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 	"testing"
@@ -208,10 +209,13 @@ func TestShutdownStopsChildAndReturnsItsStatus(t *testing.T) {
 		if e := until[ChildStopping](t, h); !e.Shutdown {
 			t.Fatalf("stopping %+v, want shutdown", e)
 		}
-		if r := h.done(t); r.code != 143 || r.err != nil {
-			t.Fatalf("Run returned %+v, want the child's 143", r)
+		if r := h.done(t); r.code != 0 || r.err != nil {
+			t.Fatalf("Run returned %+v, want 0: told to stop, the child ended on the stop signal", r)
 		}
-		if e := until[Exiting](t, h); e.Code != 143 {
+		if st := h.status(); st.LastExitCode != 143 {
+			t.Fatalf("status says the child exited %d, want its own 143", st.LastExitCode)
+		}
+		if e := until[Exiting](t, h); e.Code != 0 {
 			t.Fatalf("exiting %+v", e)
 		}
 	})
@@ -244,8 +248,8 @@ func TestShutdownWhileStartingWaitsForTheStart(t *testing.T) {
 		if s := recv(t, p.signals, "stop signal"); s.sig != syscall.SIGTERM {
 			t.Fatalf("the child started during shutdown got %+v, want SIGTERM", s)
 		}
-		if r := h.done(t); r.code != 143 {
-			t.Fatalf("Run returned %+v, want 143", r)
+		if r := h.done(t); r.code != 0 {
+			t.Fatalf("Run returned %+v, want 0 (a clean stop)", r)
 		}
 	})
 }
@@ -323,6 +327,51 @@ func TestShutdownWhileARestartFails(t *testing.T) {
 		close(gate)
 		if r := h.done(t); r.code != 127 || r.err != nil {
 			t.Fatalf("Run returned %+v, want 127 and no error (not the first start)", r)
+		}
+	})
+}
+
+// TestTransientStartFailureIsRetried: a start that fails because hsup is
+// short of a resource (EAGAIN from fork at a pids limit) is hsup's trouble,
+// not the program's: it is retried after the backoff, the first start and
+// --restart=never included, and counted as no exit of the child.
+func TestTransientStartFailureIsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, func(h *harness, c *Config) {
+			c.Restart = RestartNever
+			h.starter.failNext(fmt.Errorf("fork/exec /bin/fake: %w", syscall.EAGAIN))
+		})
+		e := until[StartFailed](t, h)
+		if !e.Transient || e.Code != ExitTransient {
+			t.Fatalf("start failed %+v, want transient", e)
+		}
+		if b := until[BackingOff](t, h); b.Reason != ReasonHsup || b.Delay != time.Second {
+			t.Fatalf("backoff %+v, want reason %s after the minimum wait", b, ReasonHsup)
+		}
+		recv(t, h.starter.started, "the retried start")
+		if st := h.status(); st.State != Running || st.Exited {
+			t.Fatalf("status %+v, want running, and no child exit recorded", st)
+		}
+	})
+}
+
+// TestTransientStartFailureDuringShutdownExits75: told to stop while the
+// first start fails for want of a resource, hsup exits with the retryable
+// ExitTransient, not with a code that says "not executable".
+func TestTransientStartFailureDuringShutdownExits75(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		gate := make(chan struct{})
+		h := runFake(t, func(h *harness, _ *Config) {
+			h.starter.gate = gate
+			h.starter.failNext(syscall.ENOMEM)
+		})
+		h.signals <- syscall.SIGTERM
+		synctest.Wait()
+		close(gate)
+		r := h.done(t)
+		var se *StartError
+		if !errors.As(r.err, &se) || se.Code != ExitTransient || !se.Transient {
+			t.Fatalf("Run returned %+v, want a transient StartError (exit %d)", r, ExitTransient)
 		}
 	})
 }

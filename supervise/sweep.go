@@ -45,6 +45,9 @@ func (s *Supervisor) sweepExit(pid, pgid int, swept, known []Member, daemonized 
 	s.wg.Go(func() {
 		s.logSwept(pid, swept, syscall.SIGKILL)
 		left := slices.Clone(swept)
+		known = slices.DeleteFunc(slices.Clone(known), func(m Member) bool { // killed already: once is enough
+			return slices.ContainsFunc(swept, func(w Member) bool { return w.Pid == m.Pid && w.Start == m.Start })
+		})
 		if s.cfg.Sweep != nil && len(known) > 0 {
 			left = append(left, s.sweepLogged(pid, pgid, known, syscall.SIGKILL)...)
 		}

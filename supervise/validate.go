@@ -37,6 +37,12 @@ func ValidateStop(signal syscall.Signal, grace time.Duration) error {
 		// The flag's text form of "no signal" is the empty string.
 		return fmt.Errorf("--stop-signal=%q: give a signal name such as TERM, INT or QUIT", "")
 	}
+	switch signal {
+	case syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+		// A stopped child neither exits nor frees its port; the lifeline
+		// would stop itself with the group and leave it frozen.
+		return fmt.Errorf("--stop-signal=%v stops a process instead of ending it: give TERM, INT, QUIT or KILL", signal)
+	}
 	if grace < 0 {
 		return negative("--stop-grace", grace)
 	}

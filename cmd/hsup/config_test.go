@@ -79,8 +79,10 @@ func TestSystemdUnitDefaultName(t *testing.T) {
 			t.Errorf("unit lacks %q:\n%s", line, data)
 		}
 	}
-	if !strings.Contains(string(data), " run --stop-grace=20s -- /") {
-		t.Errorf("ExecStart does not pass the run flags:\n%s", data)
+	// The unit always names its service: two units of one interpreter must
+	// not share a lock.
+	if !strings.Contains(string(data), " run --stop-grace=20s --name=sh -- /") {
+		t.Errorf("ExecStart does not pass the run flags and --name:\n%s", data)
 	}
 }
 

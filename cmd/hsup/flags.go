@@ -37,6 +37,8 @@ func runFlags() []cli.Flag {
 		dur("backoff-reset", time.Minute, "healthy run time after which the delay returns to --backoff-min"),
 		str("stop-signal", "TERM", "signal sent (with SIGCONT) to the child's process group to stop it"),
 		dur("stop-grace", 10*time.Second, "wait after the stop signal before SIGKILL of the group"),
+		str("stdin", "null", "the child's standard input: null (/dev/null) or inherit (hsup's; a child reading a terminal "+
+			"from its background process group is stopped by SIGTTIN)"),
 		str("log-format", "auto", "auto (console on a terminal, else json), json, console"),
 		str("log-level", "info", "debug, info, warn, error"),
 		str("health-url", "http://127.0.0.1:8787/health", "cheap probe URL (\"\" disables all HTTP probing)"),

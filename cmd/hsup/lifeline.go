@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"syscall"
@@ -46,7 +47,12 @@ func lifelineCommand() *cli.Command {
 // lifeline builds the guard's command for each child: hsup itself, by the
 // path of the running binary (not PATH), with the stop settings.
 func lifeline(s settings, svc *claim, log *zap.Logger) func() *exec.Cmd {
-	self, err := os.Executable()
+	// On Linux, the running binary itself: an upgrade that replaced or
+	// removed the file on disk must not leave every later child unguarded.
+	self, err := "/proc/self/exe", error(nil)
+	if runtime.GOOS != "linux" {
+		self, err = os.Executable()
+	}
 	if err != nil {
 		log.Warn("cannot find hsup's own executable: children run without a lifeline, and outlive a killed hsup",
 			zap.Error(err))

@@ -67,7 +67,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand: true,
 		Commands: []*cli.Command{
 			runCommand(), demoCommand(), checkCommand(), doctorCommand(),
-			systemdCommand(), launchdCommand(), versionCommand(), demoAppCommand(), lifelineCommand(),
+			systemdCommand(), launchdCommand(), versionCommand(), demoAppCommand(), lifelineCommand(), nofileExecCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

@@ -17,7 +17,7 @@ func labels() metrics.Labels {
 	for _, s := range supervise.States() {
 		l.States = append(l.States, s.String())
 	}
-	l.Reasons = append([]string{supervise.ReasonExit}, healthcheck.Reasons()...)
+	l.Reasons = append([]string{supervise.ReasonExit, supervise.ReasonHsup}, healthcheck.Reasons()...)
 	l.Reasons = append(l.Reasons, diagnose.PressureReason)
 	for _, k := range healthcheck.Kinds() {
 		l.Probes = append(l.Probes, string(k))
@@ -25,7 +25,7 @@ func labels() metrics.Labels {
 	for _, r := range healthcheck.Results() {
 		l.ProbeResults = append(l.ProbeResults, string(r))
 	}
-	l.BundleResults = diagnose.BundleResults()
+	l.BundleResults = append(diagnose.BundleResults(), supervise.BundleAbandoned)
 	return l
 }
 
@@ -56,7 +56,13 @@ func subscribe(m *metrics.Metrics, n *systemd.Notifier, rec *recorder) func(supe
 		case supervise.ChildExited:
 			m.ChildExited(e.Code)
 		case supervise.StartFailed:
-			m.ChildExited(e.Code)
+			if !e.Transient { // no program ran: no exit to count
+				m.ChildExited(e.Code)
+			}
+		case supervise.CaptureFinished:
+			if e.Abandoned {
+				m.Bundle(supervise.BundleAbandoned, e.Took)
+			}
 		case supervise.BackingOff:
 			m.Restart(e.Reason)
 		}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -80,9 +84,12 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	limit := applyNofile(s.nofile, log)
 	subreaper(log)
 	w := wire(s, log, m, limit)
-	w.cfg.Spec = supervise.Spec{Path: path, Args: argv, Env: append(childEnv(os.Environ()), "HSUP_RUN_ID="+svc.runID),
-		Stdout: teeWriter{stdout, w.tail}, Stderr: teeWriter{stderr, w.tail},
-		Lifeline: lifeline(s, svc, log), StopSignal: s.stopSignal}
+	w.cfg.Spec = supervise.Spec{Path: nofilePath(path, limit), Args: nofileArgs(path, argv, limit), Env: append(childEnv(os.Environ()), "HSUP_RUN_ID="+svc.runID),
+		Stdout: teeWriter{childOutput("stdout"), w.tail}, Stderr: teeWriter{childOutput("stderr"), w.tail},
+		Lifeline: lifeline(s, svc, log)}
+	if s.stdin {
+		w.cfg.Spec.Stdin = os.Stdin
+	}
 	rec := newRecorder(svc, log)
 	w.cfg.OnEvent = subscribe(m, w.notifier, rec)
 	sigs := make(chan os.Signal, 32)
@@ -186,23 +193,61 @@ func listenMetrics(s settings, m *metrics.Metrics, log *zap.Logger) (*metrics.Se
 		return nil, nil
 	}
 	srv := metrics.NewServer(m.Handler(), log)
-	if err := srv.Listen(s.metricsAddr); err != nil {
+	err := srv.Listen(s.metricsAddr)
+	// A port in use may be brief (an hsup that is stopping still holds
+	// it): retried for a while, then exit 75, which a service manager may
+	// retry. Any other error is bad input, exit 2.
+	for wait := 100 * time.Millisecond; errors.Is(err, syscall.EADDRINUSE) && wait <= metricsRetry; wait *= 2 {
+		time.Sleep(wait) // nothing has started yet: there is nothing else to do meanwhile
+		err = srv.Listen(s.metricsAddr)
+	}
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, cli.Exit(fmt.Sprintf("hsup: %v (still, after %v)", err, 2*metricsRetry-100*time.Millisecond), supervise.ExitTransient)
+	case err != nil:
 		return nil, cli.Exit("hsup: "+err.Error(), 2)
 	}
 	log.Info("metrics listening", zap.String("addr", srv.Addr()))
 	return srv, nil
 }
 
-// applyNofile sets the RLIMIT_NOFILE children inherit. Never fatal: a limit
-// that cannot be raised is one warning.
+// metricsRetry is the longest wait between tries to bind a metrics
+// address in use (100 ms doubling: about 3 s in all).
+const metricsRetry = 1600 * time.Millisecond
+
+// applyNofile gives hsup its own descriptor budget and decides the
+// child's. hsup's soft RLIMIT_NOFILE goes to its hard limit, never to
+// --nofile: a flood of clients on the metrics port cannot take the
+// descriptors its probes and starts need. The child gets want (clamped)
+// from the _nofile-exec shim (see nofilePath); the returned limit is what
+// the shim sets, 0 for no shim: the child then inherits the soft limit
+// hsup was started with (--nofile=0). Never fatal: a limit that cannot be
+// set is one warning.
 func applyNofile(want uint64, log *zap.Logger) uint64 {
-	t, err := fdlimit.Apply(want)
+	own, err := fdlimit.RaiseOwn()
+	if err != nil {
+		log.Warn("could not raise hsup's own RLIMIT_NOFILE to its hard limit", zap.Error(err))
+	} else {
+		log.Info("hsup's own RLIMIT_NOFILE", zap.Uint64("soft", own.Soft), zap.Uint64("hard", own.Hard))
+	}
+	if _, err := shimExecutable(); err != nil && (want != 0 || own.Set) {
+		log.Warn("cannot find hsup's own executable to set the child's RLIMIT_NOFILE; it inherits hsup's", zap.Error(err))
+		return 0
+	}
+	if want == 0 {
+		if own.Set { // hsup's setrlimit ended the Go runtime's restoring
+			return own.Before
+		}
+		return 0
+	}
+	t, err := fdlimit.Plan(want)
 	switch {
 	case err != nil:
-		log.Warn("could not set the child's RLIMIT_NOFILE; it inherits hsup's", zap.Uint64("want", want), zap.Error(err))
+		log.Warn("could not plan the child's RLIMIT_NOFILE; it inherits hsup's start-up limit", zap.Uint64("want", want), zap.Error(err))
+		return 0
 	case t.Clamped():
 		log.Warn("child's RLIMIT_NOFILE clamped", zap.Uint64("want", want), zap.Uint64("soft", t.Soft), zap.String("reason", t.Reason))
-	case want != 0:
+	default:
 		log.Info("child's RLIMIT_NOFILE set", zap.Uint64("soft", t.Soft), zap.Uint64("hard", t.Hard))
 	}
 	return t.Soft
@@ -224,11 +269,11 @@ func childEnv(environ []string) []string {
 	return append(out, "HSUP_SUPERVISED=1")
 }
 
-// teeWriter copies the child's output through to hsup's own and into the
-// diagnostics tail. A failing terminal must not stall the child: out drops
-// (and counts) what it cannot write.
+// teeWriter copies the child's output through to hsup's own (childOutput)
+// and into the diagnostics tail. Neither waits on a stalled reader, so
+// the child never does and its exit is seen when it happens.
 type teeWriter struct {
-	out  *dropWriter
+	out  io.Writer
 	tail *diagnose.Tail
 }
 

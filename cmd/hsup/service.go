@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/hsup/hsup/fdlimit"
 	"github.com/hsup/hsup/launchd"
 	"github.com/hsup/hsup/managed"
+	"github.com/hsup/hsup/runstate"
 	"github.com/hsup/hsup/systemd"
 )
 
@@ -32,6 +35,7 @@ func systemdCommand() *cli.Command {
 				return err
 			}
 			name := s.name // --name: the service, and so the unit (without .service)
+			cmd.RunArgs = withName(cmd.RunArgs, name)
 			cwd, _ := os.Getwd()
 			text, err := systemd.Unit{Name: name, User: c.Bool("user"), Command: cmd, WorkingDirectory: cwd, NoFile: s.nofile}.Render()
 			if err != nil {
@@ -63,6 +67,11 @@ func launchdCommand() *cli.Command {
 			s, cmd, err := serviceInput(c)
 			if err != nil {
 				return err
+			}
+			if err := runstate.ValidName(c.String("label")); err == nil && !c.IsSet("name") {
+				cmd.RunArgs = withName(cmd.RunArgs, c.String("label")) // the job's label names the service
+			} else {
+				cmd.RunArgs = withName(cmd.RunArgs, s.name)
 			}
 			home, _ := os.UserHomeDir()
 			cwd, _ := os.Getwd()
@@ -116,6 +125,18 @@ func serviceInput(c *cli.Context) (settings, managed.Command, error) {
 }
 
 // command is `hsup run` with these settings as a service manager runs it.
+// withName adds --name to run flags that lack it: a service manager's job
+// always names its service, so two jobs of one interpreter (python3) never
+// share a lock.
+func withName(runArgs []string, name string) []string {
+	for _, a := range runArgs {
+		if strings.HasPrefix(a, "--name=") {
+			return runArgs
+		}
+	}
+	return append(slices.Clone(runArgs), "--name="+name)
+}
+
 func (s settings) command(hsup, program string, args []string) managed.Command {
 	return managed.Command{Hsup: hsup, RunArgs: s.runArgs, Program: program, Args: args, StopGrace: s.stopGrace}
 }

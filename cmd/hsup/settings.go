@@ -27,6 +27,7 @@ type settings struct {
 	backoff     supervise.BackoffPolicy
 	stopSignal  syscall.Signal
 	stopGrace   time.Duration
+	stdin       bool // the child inherits hsup's standard input (--stdin=inherit)
 	logFormat   string
 	logLevel    string
 	health      healthcheck.Config // URL "" = no probing
@@ -74,6 +75,13 @@ func readSettings(c *cli.Context) (settings, error) {
 	}
 	if err := s.readStop(c); err != nil {
 		return s, err
+	}
+	switch c.String("stdin") {
+	case "null":
+	case "inherit":
+		s.stdin = true
+	default:
+		return s, usageError("--stdin=%q: use null or inherit", c.String("stdin"))
 	}
 	if s.logFormat, s.logLevel, err = logOptions(c); err != nil {
 		return s, err

@@ -48,6 +48,8 @@ func TestReadSettingsRefusals(t *testing.T) {
 		{name: "zero interval", args: []string{"--health-interval=0s"}, says: "--health-interval"},
 		{name: "backoff max below min", args: []string{"--backoff-min=5s", "--backoff-max=1s"}, says: "--backoff-max"},
 		{name: "unknown signal", args: []string{"--stop-signal=NOPE"}, says: "--stop-signal"},
+		{name: "a stop signal that stops", args: []string{"--stop-signal=STOP"}, says: "--stop-signal"},
+		{name: "stdin", args: []string{"--stdin=tty"}, says: "--stdin"},
 		{name: "malformed URL", args: []string{"--health-url=htp:/x"}, says: "--health-url"},
 		{name: "stale below interval", args: []string{"--health-interval=30s"}, says: "--heartbeat-stale"},
 		{name: "fraction", args: []string{"--fd-warn=1.5"}, says: "--fd-warn"},

@@ -50,7 +50,7 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 	}
 	w.cfg.Watchers = []supervise.Monitor{pressureMonitor{&diagnose.Pressure{
 		Warn: warn, Restart: s.fdRestart, Interval: fdInterval(s), Limit: nofile, Log: log,
-	}}, treeMonitor{interval: fdInterval(s)}}
+	}}, treeMonitor{interval: treeInterval}}
 	w.cfg.Sweep = sweep
 	return w
 }

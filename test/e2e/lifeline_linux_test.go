@@ -145,3 +145,66 @@ func TestSetsidWorkerStoppedWithChild(t *testing.T) {
 		t.Errorf("no log line names the setsid'd worker %d that the shutdown stopped", second.worker)
 	}
 }
+
+// TestChildThatCallsSetsid: a child that left its process group itself
+// (setsid) still gets the stop signal and, past the grace, SIGKILL: on a
+// restart and on hsup's SIGTERM.
+func TestChildThatCallsSetsid(t *testing.T) {
+	t.Parallel()
+	addr := "127.0.0.1:" + strconv.Itoa(hsuptest.FreePort(t))
+	args, env := treeArgs(t, addr)
+	p := hsuptest.Start(t, append(args, "setsid"), env)
+	first, _ := readyTree(t, p, 0)
+	killOnCleanup(t, first.all)
+	_, at := p.WaitLine(t, 0, lineWait, "child running", hsuptest.State("running"))
+	degrade(t, addr, first)
+	second, from := readyTree(t, p, at+1)
+	killOnCleanup(t, second.all)
+	waitAllGone(t, first.all(), treeGrace+time.Second)
+	p.WaitLine(t, from, lineWait, "the replacement running", hsuptest.State("running"))
+	p.Signal(t, syscall.SIGTERM)
+	if code := p.Wait(t, treeGrace+exitWait); code != 0 {
+		t.Errorf("hsup exited %d after SIGTERM, want 0 (a clean stop)", code)
+	}
+	waitAllGone(t, second.all(), time.Second)
+}
+
+// TestKill9RightAfterAWorkerStarts: a setsid worker that started after
+// hsup last read the child's tree is still stopped when hsup is killed:
+// the lifeline reads the tree itself, while the worker's parent holds it.
+func TestKill9RightAfterAWorkerStarts(t *testing.T) {
+	t.Parallel()
+	addr := "127.0.0.1:" + strconv.Itoa(hsuptest.FreePort(t))
+	args, env := treeArgs(t, addr)
+	p := hsuptest.Start(t, append(args, "late-worker"), env)
+	tree, _ := readyTree(t, p, 0)
+	lifeline := pgrp(t, tree.root)
+	killOnCleanup(t, func() []int { return append(tree.all(), lifeline) })
+	if err := p.Cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	took := waitAllGone(t, append(tree.all(), lifeline), treeGrace+time.Second)
+	t.Logf("the tree with a worker started %s after the child was gone %v after kill -9 of hsup", "300ms", took.Round(time.Millisecond))
+}
+
+// TestLifelineDeathIsLogged: a lifeline killed while its child runs is
+// named in an error line (the child is unguarded until its next start).
+func TestLifelineDeathIsLogged(t *testing.T) {
+	t.Parallel()
+	addr := "127.0.0.1:" + strconv.Itoa(hsuptest.FreePort(t))
+	args, env := treeArgs(t, addr)
+	p := hsuptest.Start(t, args, env)
+	tree, _ := readyTree(t, p, 0)
+	killOnCleanup(t, tree.all)
+	lifeline := pgrp(t, tree.root)
+	if lifeline == tree.root {
+		t.Fatal("the child leads its own group: no lifeline")
+	}
+	if err := syscall.Kill(lifeline, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.WaitLine(t, 0, lineWait, "an error naming the lifeline's end", func(l hsuptest.Line) bool {
+		return l.Str("level") == "error" && strings.Contains(l.Msg(), "without a lifeline") &&
+			strings.Contains(l.Str("error"), strconv.Itoa(lifeline))
+	})
+}

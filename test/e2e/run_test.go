@@ -59,9 +59,16 @@ func TestNofile(t *testing.T) {
 			if code := p.Wait(t, exitWait); code != 0 {
 				t.Fatalf("exit %d, want 0; stderr:\n%s", code, p.RawStderr())
 			}
-			f := strings.Fields(p.RawStderr())
+			// In JSON mode the child's output is a record of hsup's log.
+			var limits string
+			for _, l := range p.Lines() {
+				if l.Msg() == "child output" && l.Str("stream") == "stderr" {
+					limits = l.Str("line")
+				}
+			}
+			f := strings.Fields(limits)
 			if len(f) < 5 || f[3] != strconv.FormatUint(c.want, 10) {
-				t.Fatalf("child limits line %q, want soft %d", p.RawStderr(), c.want)
+				t.Fatalf("child limits line %q, want soft %d; log:\n%v", limits, c.want, p.Lines())
 			}
 			var warns int
 			for _, l := range p.Lines() {

@@ -64,7 +64,8 @@ func TestLaunchdPlistCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{hsuptest.Binary(t), "run", "--stop-grace=20s", "--", "/bin/sh", "-c", "exec server --foreground"}
+	// The job's label names its service (--name), so two jobs of one program never share a lock.
+	want := []string{hsuptest.Binary(t), "run", "--stop-grace=20s", "--name=ai.hermes.webui", "--", "/bin/sh", "-c", "exec server --foreground"}
 	if !reflect.DeepEqual(job.ProgramArguments, want) {
 		t.Fatalf("ProgramArguments\n got %q\nwant %q", job.ProgramArguments, want)
 	}

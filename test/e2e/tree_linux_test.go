@@ -29,7 +29,8 @@ import (
 // so outside the group. One helper with three roles, because only the
 // test binary's own starts count as uses of a helper.
 //
-//	tree root ADDR [ignore-term]   start server and worker, announce the pids, wait (USR1 ignored)
+//	tree root ADDR [MODE]          start server and worker, announce the pids, wait (USR1 ignored);
+//	                               MODE ignore-term, setsid (leave the group first), late-worker
 //	tree server ADDR               serve /health (200; 503 after POST /degrade)
 //	tree worker                    wait for SIGTERM
 func init() { reexec.Register("tree", helperTree) }
@@ -52,17 +53,32 @@ func helperTree(args ...string) int {
 
 func treeRoot(args ...string) int {
 	signal.Ignore(syscall.SIGUSR1) // hsup's --dump-signal in the capturing test
-	if len(args) > 1 && args[1] == "ignore-term" {
+	mode := ""
+	if len(args) > 1 {
+		mode = args[1]
+	}
+	switch mode {
+	case "ignore-term":
 		signal.Ignore(syscall.SIGTERM)
+	case "setsid": // leave hsup's process group (and session) at once
+		if _, err := syscall.Setsid(); err != nil {
+			say("helper failed", "error", err.Error())
+			return 1
+		}
 	}
 	server := treeCmd("server", args[0])
 	worker := treeCmd("worker")
 	worker.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	for _, c := range []*exec.Cmd{server, worker} {
-		if err := c.Start(); err != nil {
-			say("helper failed", "error", err.Error())
-			return 1
-		}
+	if err := server.Start(); err != nil {
+		say("helper failed", "error", err.Error())
+		return 1
+	}
+	if mode == "late-worker" { // after hsup's tree scan of the start: only a later scan sees it
+		time.Sleep(300 * time.Millisecond)
+	}
+	if err := worker.Start(); err != nil {
+		say("helper failed", "error", err.Error())
+		return 1
 	}
 	say("helper ready", "pid", os.Getpid(), "server", server.Process.Pid, "worker", worker.Process.Pid)
 	if len(args) > 1 && args[1] == "ignore-term" {

@@ -11,40 +11,51 @@ import (
 	"testing"
 )
 
-var build struct {
+type binary struct {
 	once sync.Once
 	path string
 	err  error
 	out  []byte
 }
 
+var raceBuild, plainBuild binary
+
 // Binary builds ./cmd/hsup with the race detector once per test process
 // and returns its path, so the wiring in cmd/hsup runs under -race in every
 // end-to-end test; a Proc fails its test when hsup reports a data race.
 // The build lands in a directory removed by Cleanup (call it from TestMain).
-func Binary(t testing.TB) string {
+func Binary(t testing.TB) string { return raceBuild.get(t, "-race") }
+
+// PlainBinary builds ./cmd/hsup as users get it (no race detector), for
+// the tests that measure hsup's memory: the race detector's shadow memory
+// would be most of what they measured.
+func PlainBinary(t testing.TB) string { return plainBuild.get(t) }
+
+func (b *binary) get(t testing.TB, flags ...string) string {
 	t.Helper()
-	build.once.Do(func() {
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "hsup-e2e-")
 		if err != nil {
-			build.err = err
+			b.err = err
 			return
 		}
-		build.path = filepath.Join(dir, "hsup")
-		cmd := exec.Command("go", "build", "-race", "-o", build.path, "./cmd/hsup")
+		b.path = filepath.Join(dir, "hsup")
+		cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", b.path, "./cmd/hsup")...)
 		cmd.Dir = moduleRoot()
-		build.out, build.err = cmd.CombinedOutput()
+		b.out, b.err = cmd.CombinedOutput()
 	})
-	if build.err != nil {
-		t.Fatalf("build hsup: %v\n%s", build.err, build.out)
+	if b.err != nil {
+		t.Fatalf("build hsup: %v\n%s", b.err, b.out)
 	}
-	return build.path
+	return b.path
 }
 
-// Cleanup removes the built binary; TestMain calls it after m.Run.
+// Cleanup removes the built binaries; TestMain calls it after m.Run.
 func Cleanup() {
-	if build.path != "" {
-		_ = os.RemoveAll(filepath.Dir(build.path))
+	for _, b := range []*binary{&raceBuild, &plainBuild} {
+		if b.path != "" {
+			_ = os.RemoveAll(filepath.Dir(b.path))
+		}
 	}
 }
 

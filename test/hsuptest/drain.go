@@ -23,11 +23,13 @@ type Drained struct {
 // stdout and stderr as fast as they come, as a service manager would, and
 // keeps only hsup's own JSON log lines (those starting with {"level").
 // Everything else is counted in the returned Drained, not stored, so the
-// test's memory does not grow with the child's output.
+// test's memory does not grow with the child's output. It runs the plain
+// build (PlainBinary): the flood tests measure hsup's memory, of which the
+// race detector's shadow memory would be most.
 func StartDrained(t testing.TB, args []string, env ...string) (*Proc, *Drained) {
 	t.Helper()
-	cmd := exec.Command(Binary(t), args...)
-	cmd.Env = append(append(os.Environ(), raceEnv()), env...)
+	cmd := exec.Command(PlainBinary(t), args...)
+	cmd.Env = append(append(os.Environ(), "HSUP_STATE_DIR="+t.TempDir()), env...)
 	p := &Proc{Cmd: cmd, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	d := &Drained{}
 	stderr, err := cmd.StderrPipe()

@@ -130,8 +130,10 @@ func TestHealthzStartup(t *testing.T) {
 	}
 }
 
-// TestMetricsPortTaken: a --metrics-addr in use is exit 2, one line that
-// names the address, and no child started.
+// TestMetricsPortTaken: a --metrics-addr that stays in use is, after a few
+// seconds of retrying, exit 75 (a service manager may retry it: the holder
+// may be an hsup that is stopping), one line that names the address, and
+// no child started.
 func TestMetricsPortTaken(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -143,8 +145,8 @@ func TestMetricsPortTaken(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "started")
 	p := hsuptest.Start(t, []string{"run", "--log-format=json", "--metrics-addr=" + addr, "--health-url=",
 		"--diag-dir=" + filepath.Join(t.TempDir(), "diag"), "--", os.Args[0], marker}, reexec.Env(t, "marker"))
-	if code := p.Wait(t, 20*time.Second); code != 2 {
-		t.Errorf("exit code %d, want 2", code)
+	if code := p.Wait(t, 20*time.Second); code != 75 {
+		t.Errorf("exit code %d, want 75", code)
 	}
 	raw := strings.TrimRight(p.RawStderr(), "\n")
 	if strings.Count(raw, "\n") != 0 || !strings.Contains(raw, addr) || len(p.Lines()) != 0 {
@@ -152,5 +154,25 @@ func TestMetricsPortTaken(t *testing.T) {
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Errorf("the child started although the metrics address was taken")
+	}
+}
+
+// TestMetricsPortBrieflyTaken: a --metrics-addr held for a moment (the
+// hsup before this one still stopping) is waited for, not fatal.
+func TestMetricsPortBrieflyTaken(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	p := hsuptest.Start(t, []string{"run", "--log-format=json", "--metrics-addr=" + addr, "--health-url=",
+		"--diag-dir=" + filepath.Join(t.TempDir(), "diag"), "--", os.Args[0], filepath.Join(t.TempDir(), "started")},
+		reexec.Env(t, "marker"))
+	time.Sleep(300 * time.Millisecond) // hold the port while hsup starts: the condition under test, not a synchronization
+	ln.Close()
+	p.WaitLine(t, 0, 20*time.Second, "metrics listening", func(l hsuptest.Line) bool { return l.Msg() == "metrics listening" })
+	if code, _ := hsuptest.Get(t, "http://"+addr+"/healthz?live=1"); code != 200 {
+		t.Errorf("/healthz?live=1 on the address once free: %d, want 200", code)
 	}
 }

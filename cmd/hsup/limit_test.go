@@ -1,0 +1,141 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// shimGuard makes a copy of this test binary run hsup's command line from
+// its arguments (run, as main does) instead of the tests: the shim execs,
+// which the test process itself must not do.
+const shimGuard = "HSUP_TEST_RUN_CLI"
+
+func init() {
+	if os.Getenv(shimGuard) == "1" {
+		os.Exit(run(append([]string{"hsup"}, os.Args[1:]...), os.Stdout, os.Stderr))
+	}
+}
+
+// runShim runs `hsup _nofile-exec --nofile=N -- path argv...` in a copy of
+// the test binary and returns its pid, exit code, stdout and stderr.
+func runShim(t *testing.T, n uint64, path string, argv ...string) (int, int, string, string) {
+	t.Helper()
+	args := append([]string{nofileExecName, "--nofile=" + strconv.FormatUint(n, 10), "--", path}, argv...)
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), shimGuard+"=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run the shim: %v", err)
+	}
+	return cmd.Process.Pid, code, stdout.String(), stderr.String()
+}
+
+// TestNofileExecShim: the shim gives the program exactly --nofile, keeps
+// its pid and argv[0], and fails as a first start does.
+func TestNofileExecShim(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Max < 512 {
+		t.Skipf("hard limit %d too low", lim.Max)
+	}
+	pid, code, out, errOut := runShim(t, 200, "/bin/sh", "renamed-sh", "-c", `ulimit -n; echo "$$ $0"`)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if want := "200\n" + strconv.Itoa(pid) + " renamed-sh\n"; out != want {
+		t.Fatalf("program printed %q, want %q (limit, same pid, argv[0])", out, want)
+	}
+
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	noFormat := filepath.Join(dir, "noformat")
+	if err := os.WriteFile(plain, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(noFormat, []byte{0x7f, 'E', 'L', 'F', 0, 0, 0}, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	failures := []struct {
+		name, path string
+		code       int
+		says       string
+	}{
+		{name: "gone", path: filepath.Join(dir, "gone"), code: 127, says: "not found"},
+		{name: "not executable", path: plain, code: 126, says: "cannot be executed"},
+		{name: "a directory", path: dir, code: 126, says: "cannot be executed"},
+		{name: "no executable format", path: noFormat, code: 126, says: "cannot be executed"},
+	}
+	for _, f := range failures {
+		t.Run(f.name, func(t *testing.T) {
+			_, code, out, errOut := runShim(t, 200, f.path, "prog")
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			if code != f.code || len(lines) != 1 || !strings.Contains(errOut, f.says) || !strings.Contains(errOut, f.path) || out != "" {
+				t.Fatalf("exit %d, stderr %q, stdout %q; want exit %d and one line naming %s that says %q", code, errOut, out, f.code, f.path, f.says)
+			}
+		})
+	}
+}
+
+func TestNofileArgs(t *testing.T) {
+	self, err := shimExecutable()
+	if err != nil {
+		t.Skipf("no executable of our own: %v", err)
+	}
+	argv := []string{"python3", "-m", "webui"}
+	tests := []struct {
+		name     string
+		limit    uint64
+		wantPath string
+		wantArgs []string
+	}{
+		{name: "no limit: the program itself", limit: 0, wantPath: "/usr/bin/python3", wantArgs: argv},
+		{name: "a limit: the shim", limit: 256, wantPath: self,
+			wantArgs: []string{self, "_nofile-exec", "--nofile=256", "--", "/usr/bin/python3", "python3", "-m", "webui"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path, args := nofilePath("/usr/bin/python3", tt.limit), nofileArgs("/usr/bin/python3", argv, tt.limit)
+			if path != tt.wantPath || !slices.Equal(args, tt.wantArgs) {
+				t.Fatalf("got %q %q, want %q %q", path, args, tt.wantPath, tt.wantArgs)
+			}
+		})
+	}
+}
+
+func TestExecFailure(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		code int
+	}{
+		{name: "not found", err: syscall.ENOENT, code: 127},
+		{name: "not a directory on the way", err: syscall.ENOTDIR, code: 127},
+		{name: "no permission", err: syscall.EACCES, code: 126},
+		{name: "bad format", err: syscall.ENOEXEC, code: 126},
+		{name: "out of memory", err: syscall.ENOMEM, code: exitTempFail},
+		{name: "out of descriptors", err: syscall.EMFILE, code: exitTempFail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, msg := execFailure("/opt/app", tt.err); code != tt.code || !strings.Contains(msg, "/opt/app") {
+				t.Fatalf("execFailure(%v) = %d %q, want %d naming the program", tt.err, code, msg, tt.code)
+			}
+		})
+	}
+}
