@@ -95,6 +95,9 @@ func (p *Policy) Observe(kind Kind, o Outcome, now time.Time) Verdict {
 	if p.final != nil {
 		return *p.final
 	}
+	if o.Result == HsupError { // hsup's own shortage: no evidence about the child
+		return p.Tick(now)
+	}
 	var v Verdict
 	if kind == Deep {
 		v = p.observeDeep(o)

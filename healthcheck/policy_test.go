@@ -1,7 +1,10 @@
 package healthcheck
 
 import (
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -366,5 +369,36 @@ func TestStatusString(t *testing.T) {
 				t.Errorf("String() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPolicyNeverCountsHsupErrors: a probe hsup could not make for want of
+// its own descriptors or memory is no evidence about the child.
+func TestPolicyNeverCountsHsupErrors(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.HeartbeatField = ""
+	start := time.Unix(1_800_000_000, 0)
+	p := NewPolicy(cfg, start)
+	now := start.Add(time.Second)
+	if v := p.Observe(Cheap, Outcome{Result: OK}, now); v.Status != StatusHealthy {
+		t.Fatalf("first ok: %v", v.Status)
+	}
+	for i := range 10 * cfg.Failures {
+		now = now.Add(cfg.Interval)
+		if v := p.Observe(Cheap, Outcome{Result: HsupError, Detail: "dial tcp: socket: too many open files"}, now); v.Status != StatusHealthy {
+			t.Fatalf("after %d probes hsup could not make: %v %s, want still healthy", i+1, v.Status, v.Reason)
+		}
+	}
+	if p.Failures() != 0 {
+		t.Fatalf("Failures() = %d, want 0", p.Failures())
+	}
+}
+
+func TestClassifyErrHsupShortage(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM} {
+		err := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("socket", errno)}
+		if r, _ := classifyErr(err); r != HsupError {
+			t.Errorf("classifyErr(%v) = %s, want %s", err, r, HsupError)
+		}
 	}
 }

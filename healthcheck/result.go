@@ -22,7 +22,11 @@ const (
 	Timeout  Result = "timeout"  // no complete answer within the timeout
 	Refused  Result = "refused"  // nothing listens on the port
 	Reset    Result = "reset"    // the connection was reset
-	Error    Result = "error"    // anything else: 3xx, 4xx/5xx without JSON, bad HTTP
+	// HsupError: the probe could not be made because hsup itself was short
+	// of a resource (descriptors, memory, buffers); it says nothing about
+	// the child and never counts against it.
+	HsupError Result = "hsup_error"
+	Error     Result = "error" // anything else: 3xx, 4xx/5xx without JSON, bad HTTP
 )
 
 // maxDetail bounds Outcome.Detail: it goes into log lines and summary.json.
@@ -133,6 +137,9 @@ func classifyErr(err error) (Result, string) {
 		return Timeout, detail
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return Timeout, detail
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE), errors.Is(err, syscall.ENOBUFS),
+		errors.Is(err, syscall.ENOMEM):
+		return HsupError, detail
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Refused, detail
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),

@@ -15,7 +15,7 @@ func checkCommand() *cli.Command {
 		Name:      "check",
 		Usage:     "probe URL once, as hsup run would, and print the result as one JSON line",
 		ArgsUsage: "URL",
-		Description: "One GET on a fresh connection. Exit 0 ok, 1 degraded or busy, 3 no answer (timeout, refused,\n" +
+		Description: "One GET on a fresh connection. Exit 0 ok, 1 degraded, busy or invalid, 3 no answer (timeout, refused,\n" +
 			"reset, error), 2 bad input.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "deep", EnvVars: env("check-deep"), Usage: "add deep=1 to the URL's query (the deep probe)"},
