@@ -2,13 +2,11 @@ package diagnose
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,8 +43,8 @@ type child struct {
 func startChild(t *testing.T, tee io.Writer, helper string, args ...string) *child {
 	t.Helper()
 	cmd := reexec.Command(t, helper, args...)
-	c := &child{cmd: cmd, lines: make(chan string, 64)}
-	lw := &lineWriter{ch: c.lines}
+	lw := reexec.NewLineWriter(64)
+	c := &child{cmd: cmd, lines: lw.C}
 	cmd.Stdout = lw
 	if tee != nil {
 		cmd.Stdout = io.MultiWriter(tee, lw)
@@ -94,31 +92,6 @@ func (c *child) send(t *testing.T, cmd string) {
 		t.Fatal(err)
 	}
 	c.waitLine(t, "ok")
-}
-
-// lineWriter splits output into lines on a channel; lines nobody waits
-// for are dropped once the channel is full, never blocking the child.
-type lineWriter struct {
-	mu      sync.Mutex
-	partial []byte
-	ch      chan string
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.partial = append(w.partial, p...)
-	for {
-		i := bytes.IndexByte(w.partial, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		select {
-		case w.ch <- string(w.partial[:i]):
-		default:
-		}
-		w.partial = w.partial[i+1:]
-	}
 }
 
 // scanCommands runs a helper's command loop over stdin until EOF.

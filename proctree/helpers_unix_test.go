@@ -3,7 +3,6 @@
 package proctree
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -128,8 +126,10 @@ func startHelper(t *testing.T, name string, args ...string) *helper {
 	t.Helper()
 	cmd := helperCmd(t, name, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	h := &helper{cmd: cmd, lines: make(chan string, 16), done: make(chan error, 1)}
-	cmd.Stdout = &lineWriter{ch: h.lines}
+	h := &helper{cmd: cmd, done: make(chan error, 1)}
+	lw := reexec.NewLineWriter(64)
+	h.lines = lw.C
+	cmd.Stdout = lw
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -198,29 +198,4 @@ func ints(t *testing.T, s string) []int {
 		out = append(out, n)
 	}
 	return out
-}
-
-// lineWriter splits output into lines on a channel; lines nobody waits for
-// are dropped once the channel is full, never blocking the helper.
-type lineWriter struct {
-	mu      sync.Mutex
-	partial []byte
-	ch      chan string
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.partial = append(w.partial, p...)
-	for {
-		i := bytes.IndexByte(w.partial, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		select {
-		case w.ch <- string(w.partial[:i]):
-		default:
-		}
-		w.partial = w.partial[i+1:]
-	}
 }

@@ -61,14 +61,14 @@ func termLeavesGrandchild(...string) int {
 // arrive on the returned channel.
 func helperSpec(t *testing.T, name string, args ...string) (Spec, <-chan string) {
 	t.Helper()
-	lines := newLineWriter()
+	lines := reexec.NewLineWriter(64)
 	return Spec{
 		Path:   os.Args[0],
 		Args:   append([]string{os.Args[0]}, args...),
 		Env:    append(os.Environ(), reexec.Env(t, name)),
 		Stdout: lines,
 		Stderr: os.Stderr,
-	}, lines.ch
+	}, lines.C
 }
 
 // startLeaf runs, from inside a helper, "ignore-sigterm leaf" in the

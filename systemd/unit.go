@@ -80,9 +80,12 @@ func (u Unit) Render() (string, error) {
 		fmt.Fprintf(&b, "WorkingDirectory=%s\n", escapeSpecifiers(u.WorkingDirectory))
 	}
 	b.WriteString("Restart=on-failure\n")
-	// hsup's own usage errors (2) and a missing or non-executable program
-	// (127, 126) do not heal by restarting; systemd would only loop.
-	b.WriteString("RestartPreventExitStatus=2 126 127\n")
+	// A missing or non-executable program (127, 126) does not heal by
+	// restarting. 2 is not prevented, although hsup's usage errors exit 2:
+	// the Go runtime also exits 2 on a fatal error (it could not create a
+	// thread, say, at a pids limit), which a restart may cure; a bad flag
+	// fails again at once and systemd's start limit ends the loop.
+	b.WriteString("RestartPreventExitStatus=126 127\n")
 	fmt.Fprintf(&b, "RestartSec=%ds\n", ceilSeconds(DefaultRestartSec))
 	fmt.Fprintf(&b, "WatchdogSec=%ds\n", ceilSeconds(DefaultWatchdogSec))
 	// mixed: SIGTERM to hsup only, which stops its own group within the

@@ -223,7 +223,7 @@ func TestRenderSettings(t *testing.T) {
 		{
 			name: "system unit with defaults",
 			unit: func(u Unit) Unit { return u },
-			want: []string{"Type=notify", "NotifyAccess=main", "Restart=on-failure", "RestartPreventExitStatus=2 126 127", "RestartSec=5s",
+			want: []string{"Type=notify", "NotifyAccess=main", "Restart=on-failure", "RestartPreventExitStatus=126 127", "RestartSec=5s",
 				"WatchdogSec=30s", "KillMode=mixed", "TimeoutStopSec=15s", "LimitNOFILE=8192",
 				"WantedBy=multi-user.target", "After=network.target", "Description=hsup: sh"},
 		},

@@ -33,11 +33,11 @@ func runCommand() *cli.Command {
 		ArgsUsage: "-- PROGRAM [ARGS...]",
 		Description: "hsup execs PROGRAM (no shell) as its direct child, in the process group of a lifeline that stops\n" +
 			"the group if hsup dies; it probes the child over HTTP, captures a diagnostics bundle and restarts it\n" +
-			"with backoff when it exits or stops serving. SIGTERM/SIGINT stop it for good and hsup exits with the\n" +
-			"child's status. One hsup per --name: a second one exits 75; what an earlier hsup of the service left\n" +
-			"running is reclaimed at start. Exit codes: the child's status (128+N for signal N); 2 bad flags,\n" +
-			"metrics address in use or unusable --state-dir; 75 another hsup runs this --name; 126 PROGRAM not\n" +
-			"executable; 127 PROGRAM not found. Every flag can also be set as HSUP_<FLAG>.",
+			"with backoff when it exits or stops serving. SIGTERM/SIGINT stop it for good. One hsup per --name;\n" +
+			"what an earlier hsup of the service left running is reclaimed at start. Exit codes: 0 for a clean\n" +
+			"stop (told to stop, the child ended on the stop signal); else the child's status (128+N for signal N);\n" +
+			"2 bad flags or unusable --state-dir; 75 retryable (another hsup runs this --name, the metrics address\n" +
+			"stayed in use); 126 PROGRAM not executable; 127 PROGRAM not found. Every flag is also HSUP_<FLAG>.",
 		Flags: runFlags(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
