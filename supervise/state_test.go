@@ -35,7 +35,7 @@ var arcs = []arc{
 	{name: "warning capture done", from: Running, ev: evCaptured, to: Running, act: doNothing, cover: "TestWarningCapturesAndKeepsRunning"},
 	{name: "crash restarts", from: Running, ev: evExited, facts: facts{restart: true}, to: Backoff, act: doBackoff, cover: "TestCrashRestartsAfterGrowingBackoff"},
 	{name: "crash, policy says no", from: Running, ev: evExited, to: Stopped, act: doExit, cover: "TestRestartNeverExitsWithChildStatus"},
-	{name: "shutdown while starting", from: Starting, ev: evShutdown, to: Stopping, act: doStop, cover: "TestShutdownWhileStartingWaitsForTheStart"},
+	{name: "shutdown while starting", from: Starting, ev: evShutdown, to: Stopping, act: doStop, cover: "TestShutdownWhileStarting"},
 	{name: "shutdown while running", from: Running, ev: evShutdown, to: Stopping, act: doStop, cover: "TestShutdownStopsChildAndReturnsItsStatus"},
 	// Capturing the restart's bundle.
 	{name: "restart capture done", from: Capturing, ev: evCaptured, facts: facts{restartCap: true}, to: Stopping, act: doStop, cover: "TestDegradedCapturesThenStopsThenKills"},
@@ -49,7 +49,8 @@ var arcs = []arc{
 	{name: "stopped for restart", from: Stopping, ev: evExited, facts: facts{restart: true}, to: Backoff, act: doBackoff, cover: "TestDegradedCapturesThenStopsThenKills"},
 	{name: "stopped for good", from: Stopping, ev: evExited, to: Stopped, act: doExit, cover: "TestShutdownStopsChildAndReturnsItsStatus"},
 	{name: "shutdown while stopping", from: Stopping, ev: evShutdown, to: Stopping, act: doNothing, cover: "TestShutdownDuringCapture"},
-	{name: "late verdict while stopping", from: Stopping, ev: evDegraded, facts: facts{capture: true}, to: Stopping, act: doNothing, cover: "TestStartupVerdictIgnoredForOldChild"},
+	{name: "late verdict while stopping", from: Stopping, ev: evDegraded, facts: facts{capture: true}, to: Stopping, act: doNothing,
+		cover: "unreachable through Run: the child's monitors are cancelled when its stop begins, so no verdict arrives"},
 	// Backoff: the wait, then the start of the next child.
 	{name: "backoff over", from: Backoff, ev: evTimer, to: Backoff, act: doStart, cover: "TestCrashRestartsAfterGrowingBackoff"},
 	{name: "started", from: Backoff, ev: evLaunched, to: Starting, act: doWatch, cover: "TestDegradedCapturesThenStopsThenKills"},
@@ -74,7 +75,8 @@ func TestNext(t *testing.T) {
 }
 
 // TestNextArcsAreCovered fails when an arc names a loop test that does not
-// exist, so the table stays an honest map of what drives each arc.
+// exist, so the table stays an honest map of what drives each arc. An arc
+// no event sequence through Run can reach says so ("unreachable ...").
 func TestNextArcsAreCovered(t *testing.T) {
 	pkgs, err := parser.ParseDir(token.NewFileSet(), ".", func(fi fs.FileInfo) bool {
 		return strings.HasSuffix(fi.Name(), "_test.go")
@@ -93,7 +95,7 @@ func TestNextArcsAreCovered(t *testing.T) {
 		}
 	}
 	for _, a := range arcs {
-		if !tests[a.cover] {
+		if !tests[a.cover] && !strings.HasPrefix(a.cover, "unreachable") {
 			t.Errorf("arc %q names %s, which is not a loop test", a.name, a.cover)
 		}
 	}

@@ -375,3 +375,25 @@ func TestTransientStartFailureDuringShutdownExits75(t *testing.T) {
 		}
 	})
 }
+
+// TestShutdownWhileStarting: told to stop before the first ok probe, hsup
+// stops the starting child and exits cleanly.
+func TestShutdownWhileStarting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		health := newFakeHealth()
+		h := runFake(t, func(_ *harness, c *Config) { c.Health = health })
+		p := recv(t, h.starter.started, "start")
+		recv(t, health.watched, "watch")
+		if s := h.state(); s != Starting {
+			t.Fatalf("state %v, want starting", s)
+		}
+		h.signals <- syscall.SIGTERM
+		if e := until[ChildStopping](t, h); !e.Shutdown || e.Reason != "shutdown" {
+			t.Fatalf("stopping %+v, want a shutdown stop", e)
+		}
+		recv(t, p.signals, "stop signal")
+		if r := h.done(t); r.code != 0 {
+			t.Fatalf("Run returned %+v, want 0 (a clean stop)", r)
+		}
+	})
+}
