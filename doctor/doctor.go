@@ -2,6 +2,9 @@ package doctor
 
 import (
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -39,6 +42,10 @@ type Input struct {
 	// The child's RLIMIT_NOFILE as fdlimit plans it: what --nofile asked
 	// for (0 = inherit), the soft limit it would get, the hard limit, the
 	// macOS kern.maxfilesperproc cap (0 = none), why, and Plan's error.
+	// With --nofile=0 Soft and Hard are the limits the child inherits
+	// (hsup's start-up limits, which the CLI reads from a child of its
+	// own: Go raises its own soft limit at start-up); Soft 0 means they
+	// were not read. RLIM_INFINITY (either platform's) means unlimited.
 	NofileWant   uint64
 	NofileSoft   uint64
 	NofileHard   uint64
@@ -49,6 +56,32 @@ type Input struct {
 	// ManagerStopTimeout is the service manager's stop timeout when the
 	// caller knows it; 0 means the manager's default.
 	ManagerStopTimeout time.Duration
+
+	// macOS facts, gathered by the CLI on darwin only; elsewhere they are
+	// empty and doctor says nothing about them. UID is hsup's user id (the
+	// gui/UID and user/UID domains); GUISession is "yes" when this user is
+	// logged in at the console (owns /dev/console), "no" when not,
+	// "unknown" when that could not be told, "" when the facts were not
+	// gathered, and GUIEvidence says how it was told; JobPlist is
+	// the plist file named after the job's label (XPC_SERVICE_NAME) found
+	// in /Library/LaunchDaemons, ~/Library/LaunchAgents or
+	// /Library/LaunchAgents, "" when none was found or hsup is not a job.
+	UID         int
+	GUISession  string
+	GUIEvidence string
+	JobPlist    string
+
+	// The paths a LaunchAgent or LaunchDaemon must read, checked against
+	// the folders macOS guards with TCC (darwin only): hsup's own
+	// executable, the program as hsup execs it (absolute) and its symlink
+	// target when that differs, the program's arguments, the working
+	// directory, and the home directory the "~" folders are under.
+	Executable    string
+	Program       string
+	ProgramTarget string
+	Args          []string
+	WorkDir       string
+	Home          string
 
 	// LookPath reports whether a collector program is installed; Getenv
 	// reads hsup's environment. Nil means "nothing found" / "unset".
@@ -86,6 +119,7 @@ type Report struct {
 	Nofile     string
 	Collectors []Collector
 	Manager    Manager
+	Launchd    Launchd // macOS only; zero elsewhere
 	Warnings   []string
 }
 
@@ -106,6 +140,7 @@ func Check(in Input) Report {
 		Collectors: collectors(in),
 		Manager:    DetectManager(in),
 	}
+	r.Launchd = launchdFacts(in, r.Manager)
 	r.Warnings = warnings(in, r)
 	return r
 }
@@ -157,9 +192,12 @@ func nofileLine(in Input) string {
 	if in.NofileErr != "" {
 		return "unknown: " + in.NofileErr
 	}
-	s := fmt.Sprintf("%d (wanted %d, hard %d", in.NofileSoft, in.NofileWant, in.NofileHard)
+	if in.NofileWant == 0 && in.NofileSoft == 0 {
+		return "inherited from hsup (not measured)"
+	}
+	s := fmt.Sprintf("%s (wanted %d, hard %s", FormatLimit(in.NofileSoft), in.NofileWant, FormatLimit(in.NofileHard))
 	if in.NofileWant == 0 {
-		s = fmt.Sprintf("%d (inherited, hard %d", in.NofileSoft, in.NofileHard)
+		s = fmt.Sprintf("%s (inherited, hard %s", FormatLimit(in.NofileSoft), FormatLimit(in.NofileHard))
 	}
 	if in.NofileCap > 0 {
 		s += fmt.Sprintf(", kern.maxfilesperproc %d", in.NofileCap)
@@ -169,6 +207,33 @@ func nofileLine(in Input) string {
 		s += ": " + in.NofileReason
 	}
 	return s
+}
+
+// Unlimited is what FormatLimit prints for RLIM_INFINITY.
+const Unlimited = "unlimited"
+
+// FormatLimit prints a resource limit: RLIM_INFINITY is "unlimited" on
+// either platform (all bits set on Linux, math.MaxInt64 on macOS), never
+// 18446744073709551615 or 9223372036854775807.
+func FormatLimit(n uint64) string {
+	if n == math.MaxUint64 || n == math.MaxInt64 {
+		return Unlimited
+	}
+	return strconv.FormatUint(n, 10)
+}
+
+// ParseLimit reads a limit as `ulimit -n` prints it: a number, or
+// "unlimited" (returned as math.MaxUint64).
+func ParseLimit(s string) (uint64, error) {
+	s = strings.TrimSpace(s)
+	if s == Unlimited {
+		return math.MaxUint64, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("parse limit %q: want a number or %q", s, Unlimited)
+	}
+	return n, nil
 }
 
 func collectors(in Input) []Collector {

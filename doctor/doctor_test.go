@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hsup/hsup/launchd"
 )
 
 // defaults mirrors the run flags' defaults on a Linux box started by hand.
@@ -76,7 +78,10 @@ func TestWarnings(t *testing.T) {
 		want  string // substring of the only warning; "" for none
 	}{
 		{name: "defaults on linux", input: func(in Input) Input { return in }},
-		{name: "defaults on macOS", input: func(in Input) Input { in.GOOS = "darwin"; return in }},
+		{name: "macOS, grace within launchd's stop timeout", input: func(in Input) Input {
+			in.GOOS, in.StopGrace = "darwin", launchd.DefaultExitTimeOut-time.Second
+			return in
+		}},
 		{name: "defaults under systemd", input: func(in Input) Input {
 			in.Getenv = env("INVOCATION_ID", "x", "NOTIFY_SOCKET", "/run/systemd/notify", "WATCHDOG_USEC", "30000000")
 			return in
@@ -97,9 +102,9 @@ func TestWarnings(t *testing.T) {
 		{name: "startup grace too short", input: func(in Input) Input { in.StartupGrace = 5 * time.Second; return in },
 			want: "--startup-grace 5s leaves no time"},
 		{name: "grace beyond launchd default", input: func(in Input) Input {
-			in.GOOS, in.StopGrace = "darwin", 25*time.Second
+			in.GOOS, in.StopGrace = "darwin", launchd.DefaultExitTimeOut+5*time.Second
 			return in
-		}, want: "launchd stop timeout 20s (hsup would be installed under)"},
+		}, want: fmt.Sprintf("launchd stop timeout %s (hsup would be installed under)", launchd.DefaultExitTimeOut)},
 		{name: "grace beyond systemd default under systemd", input: func(in Input) Input {
 			in.Getenv, in.StopGrace = env("NOTIFY_SOCKET", "/run/n"), 2*time.Minute
 			return in
@@ -168,8 +173,9 @@ func TestDetectManager(t *testing.T) {
 		pid    int
 		want   string
 	}{
-		{name: "launchd job", getenv: env("XPC_SERVICE_NAME", "com.example.webui"), want: "launchd stop=20s"},
+		{name: "launchd job", getenv: env("XPC_SERVICE_NAME", "com.example.webui"), want: "launchd stop=" + launchd.DefaultExitTimeOut.String()},
 		{name: "macOS terminal", getenv: env("XPC_SERVICE_NAME", "0"), want: "none stop=0s"},
+		{name: "IDE terminal", getenv: env("XPC_SERVICE_NAME", "application.com.microsoft.VSCode.81289117.81289123"), want: "none stop=0s"},
 		{name: "systemd notify", getenv: env("NOTIFY_SOCKET", "/run/systemd/notify", "WATCHDOG_USEC", "30000000"), want: "systemd stop=1m30s watchdog=30s"},
 		{name: "systemd simple", getenv: env("INVOCATION_ID", "abc"), want: "systemd stop=1m30s"},
 		{name: "watchdog ignored outside systemd", getenv: env("WATCHDOG_USEC", "30000000"), want: "none stop=0s"},

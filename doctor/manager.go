@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hsup/hsup/launchd"
@@ -32,8 +33,8 @@ func DetectManager(in Input) Manager {
 }
 
 func detect(getenv func(string) string, pid int) Manager {
-	// Terminal.app shells carry XPC_SERVICE_NAME=0: that is not a job.
-	if v := getenv("XPC_SERVICE_NAME"); v != "" && v != "0" {
+	v := getenv("XPC_SERVICE_NAME")
+	if JobLabel(v) != "" {
 		return Manager{Name: "launchd", Evidence: "XPC_SERVICE_NAME=" + v, StopTimeout: launchd.DefaultExitTimeOut}
 	}
 	for _, k := range []string{"NOTIFY_SOCKET", "INVOCATION_ID"} {
@@ -47,7 +48,26 @@ func detect(getenv func(string) string, pid int) Manager {
 	if pid == 1 {
 		return Manager{Name: "container", Evidence: "hsup is PID 1", StopTimeout: DockerStopTimeout}
 	}
+	if strings.HasPrefix(v, appTerminalPrefix) {
+		return Manager{Name: "none", Evidence: "XPC_SERVICE_NAME=" + v + " is an app's terminal, not a launchd job"}
+	}
 	return Manager{Name: "none", Evidence: "no XPC_SERVICE_NAME, INVOCATION_ID or NOTIFY_SOCKET"}
+}
+
+// appTerminalPrefix starts the XPC_SERVICE_NAME that macOS gives the
+// processes of an app (application.<bundle id>.<numbers>), inherited by
+// the shells of IDE terminals such as VS Code's.
+const appTerminalPrefix = "application."
+
+// JobLabel is the launchd job label in an XPC_SERVICE_NAME value, "" when
+// the value names no job: unset, "0" (Terminal.app and iTerm2 shells), or
+// application.* (an app and the shells of its built-in terminal). launchd
+// sets XPC_SERVICE_NAME to the label of each job it starts.
+func JobLabel(xpcServiceName string) string {
+	if xpcServiceName == "0" || strings.HasPrefix(xpcServiceName, appTerminalPrefix) {
+		return ""
+	}
+	return xpcServiceName
 }
 
 // installTarget is the manager hsup will most likely be installed under

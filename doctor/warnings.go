@@ -33,8 +33,10 @@ func warnings(in Input, r Report) []string {
 		add("backoff %s..%s: the minimum must be above 0, or a crashing child restarts in a tight loop; set --backoff-min 1s --backoff-max 60s", in.BackoffMin, in.BackoffMax)
 	}
 	w = append(w, stopWarnings(in, r.Manager)...)
-	w = append(w, nofileWarnings(in)...)
+	w = append(w, nofileWarnings(in, r.Manager)...)
 	w = append(w, listenWarnings(in, r.Manager)...)
+	w = append(w, sessionWarnings(in, r.Launchd)...)
+	w = append(w, tccWarnings(in)...)
 	return w
 }
 
@@ -101,8 +103,8 @@ func stopWarnings(in Input, m Manager) []string {
 	return w
 }
 
-func nofileWarnings(in Input) []string {
-	w := nofileLimitWarnings(in)
+func nofileWarnings(in Input, m Manager) []string {
+	w := nofileLimitWarnings(in, m)
 	// The flags refuse fractions outside 0..1; 1 itself passes.
 	if in.FDWarn >= 1 || in.FDRestart >= 1 {
 		w = append(w, fmt.Sprintf("--fd-warn %g / --fd-restart %g: fractions must be between 0 and 1 (exclusive); at 1 the child is already failing with EMFILE", in.FDWarn, in.FDRestart))
@@ -113,7 +115,7 @@ func nofileWarnings(in Input) []string {
 	return w
 }
 
-func nofileLimitWarnings(in Input) []string {
+func nofileLimitWarnings(in Input, m Manager) []string {
 	switch {
 	case in.NofileErr != "":
 		return []string{"cannot tell the child's RLIMIT_NOFILE: " + in.NofileErr}
@@ -121,6 +123,12 @@ func nofileLimitWarnings(in Input) []string {
 		return []string{fmt.Sprintf("the child gets RLIMIT_NOFILE %d, not the %d --nofile asks for (%s); raise the hard limit (systemd LimitNOFILE=, launchd HardResourceLimits NumberOfFiles, ulimit -Hn)", in.NofileSoft, in.NofileWant, in.NofileReason)}
 	case in.NofileWant == 0 && in.NofileSoft > 0 && in.NofileSoft <= launchd.DefaultSoftNoFile:
 		return []string{fmt.Sprintf("--nofile 0 inherits a soft RLIMIT_NOFILE of %d (launchd's default is %d): a server leaking a few handles runs out quickly; set --nofile 4096", in.NofileSoft, launchd.DefaultSoftNoFile)}
+	case in.NofileWant == 0 && in.GOOS == "darwin" && m.Name != "launchd":
+		here := ""
+		if in.NofileSoft > 0 {
+			here = fmt.Sprintf(" of %s here", FormatLimit(in.NofileSoft))
+		}
+		return []string{fmt.Sprintf("--nofile 0 inherits a soft RLIMIT_NOFILE%s, but under launchd a job inherits launchd's default of %d: a server leaking a few handles runs out quickly; set --nofile 4096", here, launchd.DefaultSoftNoFile)}
 	}
 	return nil
 }

@@ -36,6 +36,14 @@ func (r Report) Write(w io.Writer) error {
 		p(", watchdog %s (hsup pings every %s)", m.Watchdog, m.Watchdog/2)
 	}
 	p("\n")
+	if l := r.Launchd; l.GUISession != "" {
+		if l.Domain != "" {
+			p("  launchd domain\t%s (%s)\n", l.Domain, l.DomainWhy)
+		} else {
+			p("  launchd domain\tnone: not a launchd job; %s\n", l.Install)
+		}
+		p("  GUI session\t%s (%s)\n", l.GUISession, l.GUIEvidence)
+	}
 	if len(r.Warnings) == 0 {
 		p("\nNo warnings.\n")
 	} else {

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path"
-	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,22 +23,36 @@ const (
 	// a job; a job that ran less is respawned that much later.
 	DefaultThrottleInterval = 10 * time.Second
 	// DefaultExitTimeOut is how long launchd waits after SIGTERM before
-	// SIGKILL when a job sets no ExitTimeOut.
-	DefaultExitTimeOut = 20 * time.Second
+	// SIGKILL when a job sets no ExitTimeOut. launchd.plist(5) and the last
+	// open-source launchd (842, LAUNCHD_DEFAULT_EXIT_TIMEOUT) say 20 s, but
+	// current macOS is reported to kill after 5 s (issue 13, item 7), so
+	// hsup assumes the shorter one; generated plists set ExitTimeOut.
+	DefaultExitTimeOut = 5 * time.Second
 	// maxExitTimeOut bounds ExitTimeOut; a day of stop grace is a typo and
 	// would stall shutdown (0 would mean forever).
 	maxExitTimeOut = 24 * time.Hour
 )
 
-// Job is the subset of launchd.plist(5) keys hsup writes.
+// Job is the subset of launchd.plist(5) keys hsup writes, plus
+// HardResourceLimits, which it only reads.
 type Job struct {
-	Label                string            `plist:"Label"`
-	ProgramArguments     []string          `plist:"ProgramArguments"`
-	RunAtLoad            bool              `plist:"RunAtLoad"`
-	KeepAlive            bool              `plist:"KeepAlive"`
-	ThrottleInterval     int               `plist:"ThrottleInterval"`
-	ExitTimeOut          int               `plist:"ExitTimeOut"`
-	SoftResourceLimits   *ResourceLimits   `plist:"SoftResourceLimits,omitempty"`
+	Label            string   `plist:"Label"`
+	ProgramArguments []string `plist:"ProgramArguments"`
+	// UserName and GroupName are set for a daemon only: launchd runs the
+	// job as that user (and that group, or the user's primary group).
+	UserName         string    `plist:"UserName,omitempty"`
+	GroupName        string    `plist:"GroupName,omitempty"`
+	RunAtLoad        bool      `plist:"RunAtLoad"`
+	KeepAlive        KeepAlive `plist:"KeepAlive"`
+	ProcessType      string    `plist:"ProcessType,omitempty"`
+	ThrottleInterval int       `plist:"ThrottleInterval"`
+	ExitTimeOut      int       `plist:"ExitTimeOut"`
+	// SoftResourceLimits is set for an agent with --nofile only.
+	SoftResourceLimits *ResourceLimits `plist:"SoftResourceLimits,omitempty"`
+	// HardResourceLimits is never written: a lowered hard limit can never
+	// be raised again by the job, and in a daemon NumberOfFiles sets
+	// kern.maxfilesperproc for the whole machine. Decode reads it so that
+	// a plist from an older hsup can be recognised.
 	HardResourceLimits   *ResourceLimits   `plist:"HardResourceLimits,omitempty"`
 	StandardOutPath      string            `plist:"StandardOutPath,omitempty"`
 	StandardErrorPath    string            `plist:"StandardErrorPath,omitempty"`
@@ -52,6 +65,14 @@ type ResourceLimits struct {
 	NumberOfFiles int `plist:"NumberOfFiles"`
 }
 
+// ProcessType values (launchd.plist(5)). Unset, launchd applies "light
+// resource limits", throttling CPU and I/O, which can turn into false
+// probe timeouts; hsup writes Standard unless told otherwise.
+var processTypes = []string{"Background", "Standard", "Adaptive", "Interactive"}
+
+// DefaultProcessType is the ProcessType written when Config sets none.
+const DefaultProcessType = "Standard"
+
 // Config holds what the CLI collected for `hsup launchd plist`.
 type Config struct {
 	// Label is the job label, reverse-DNS style ([A-Za-z0-9._-]).
@@ -59,19 +80,39 @@ type Config struct {
 	// Command is what ProgramArguments runs; ExitTimeOut is its
 	// StopTimeout, rounded up to whole seconds.
 	managed.Command
-	// Home is the user's home directory: HOME in EnvironmentVariables,
-	// and LogDir defaults to Home/Library/Logs/<label>. Both absolute.
+	// Daemon selects a LaunchDaemon (the system domain, from boot, as
+	// UserName) over a LaunchAgent (the user's GUI session).
+	Daemon bool
+	// UserName (required) and GroupName (optional) are the daemon's user
+	// and group; an agent runs as whoever loads it and takes neither.
+	UserName, GroupName string
+	// Home is the user's home directory: an agent's HOME in
+	// EnvironmentVariables (launchd sets a daemon's HOME from UserName),
+	// and an agent's LogDir defaults to Home/Library/Logs/<label>; a
+	// daemon's to /Library/Logs/<label>. Both absolute.
 	Home   string
 	LogDir string
 	// WorkingDirectory is absolute (the CLI passes the current
 	// directory); empty leaves the key out.
 	WorkingDirectory string
 	// Path becomes PATH in EnvironmentVariables (launchd starts jobs with
-	// a minimal PATH); empty leaves it out.
+	// a minimal PATH); empty leaves it out. The CLI passes CleanPath of
+	// the shell's PATH.
 	Path string
-	// NoFile is hsup's --nofile; both resource limits get this many
-	// files. 0 leaves launchd's defaults (soft DefaultSoftNoFile).
+	// Restart is hsup's --restart (always, on-failure, never; "" is
+	// always); KeepAlive follows it (KeepAliveFor).
+	Restart string
+	// ProcessType is one of Background, Standard, Adaptive, Interactive;
+	// "" is DefaultProcessType.
+	ProcessType string
+	// NoFile is hsup's --nofile. An agent gets it as its soft limit,
+	// clamped to MaxFilesPerProc; a daemon gets no limit keys (in a
+	// daemon they would set the machine's kern.maxfiles). hsup's own
+	// setrlimit gives the child NoFile either way. 0 writes no limit.
 	NoFile uint64
+	// MaxFilesPerProc is the generating machine's kern.maxfilesperproc
+	// (MaxFilesPerProc()); 0 when unknown, and nothing is clamped.
+	MaxFilesPerProc uint64
 }
 
 // NewJob checks c and builds the Job, or returns an error naming the first
@@ -88,6 +129,17 @@ func NewJob(c Config) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
+	keepAlive, err := KeepAliveFor(c.Restart)
+	if err != nil {
+		return Job{}, err
+	}
+	processType, err := c.processType()
+	if err != nil {
+		return Job{}, err
+	}
+	if err := c.checkUser(); err != nil {
+		return Job{}, err
+	}
 	logDir, err := c.logDir()
 	if err != nil {
 		return Job{}, err
@@ -98,35 +150,66 @@ func NewJob(c Config) (Job, error) {
 	j := Job{
 		Label:             c.Label,
 		ProgramArguments:  argv,
+		UserName:          c.UserName,
+		GroupName:         c.GroupName,
 		RunAtLoad:         true,
-		KeepAlive:         true,
+		KeepAlive:         keepAlive,
+		ProcessType:       processType,
 		ThrottleInterval:  ceilSeconds(DefaultThrottleInterval),
 		ExitTimeOut:       exit,
 		StandardOutPath:   path.Join(logDir, "stdout.log"),
 		StandardErrorPath: path.Join(logDir, "stderr.log"),
 		WorkingDirectory:  c.WorkingDirectory,
 	}
-	if j.SoftResourceLimits, j.HardResourceLimits, err = limits(c.NoFile); err != nil {
+	if j.SoftResourceLimits, err = softLimits(c.Daemon, c.NoFile, c.MaxFilesPerProc); err != nil {
 		return Job{}, err
 	}
 	j.EnvironmentVariables = c.environment()
 	return j, nil
 }
 
-// environment is the job's EnvironmentVariables: PATH and HOME when known,
-// nil (the key left out) when neither is.
+// environment is the job's EnvironmentVariables: PATH when known, and an
+// agent's HOME when known; nil (the key left out) when neither is.
 func (c Config) environment() map[string]string {
 	env := map[string]string{}
 	if c.Path != "" {
 		env["PATH"] = c.Path
 	}
-	if c.Home != "" {
+	if c.Home != "" && !c.Daemon {
 		env["HOME"] = c.Home
 	}
 	if len(env) == 0 {
 		return nil
 	}
 	return env
+}
+
+func (c Config) processType() (string, error) {
+	if c.ProcessType == "" {
+		return DefaultProcessType, nil
+	}
+	if !slices.Contains(processTypes, c.ProcessType) {
+		return "", fmt.Errorf("process type %q: use one of %s", c.ProcessType, strings.Join(processTypes, ", "))
+	}
+	return c.ProcessType, nil
+}
+
+// checkUser refuses a daemon without a user, an agent with one, and
+// names the plist cannot carry.
+func (c Config) checkUser() error {
+	if !c.Daemon {
+		if c.UserName != "" || c.GroupName != "" {
+			return fmt.Errorf("user %q, group %q: an agent runs as the user who loads it; pass --daemon to run as another user", c.UserName, c.GroupName)
+		}
+		return nil
+	}
+	if c.UserName == "" {
+		return fmt.Errorf("a daemon needs a user to run as; pass --user")
+	}
+	if err := plistString("user", c.UserName); err != nil {
+		return err
+	}
+	return plistString("group", c.GroupName)
 }
 
 // checkDirs refuses a home or working directory that is not absolute, and
@@ -195,23 +278,38 @@ func (c Config) logDir() (string, error) {
 		}
 		return c.LogDir, plistString("log directory", c.LogDir)
 	}
+	if c.Daemon {
+		return path.Join("/Library/Logs", c.Label), nil
+	}
 	if !path.IsAbs(c.Home) {
 		return "", fmt.Errorf("home directory %q: must be absolute to place logs; set HOME or pass --log-dir", c.Home)
 	}
 	return path.Join(c.Home, "Library", "Logs", c.Label), nil
 }
 
-// limits returns the resource-limit dictionaries for --nofile, hard equal
-// to soft: hsup gives the child --nofile and needs no headroom above it,
-// and a hard limit below the soft one would make launchd's setrlimit fail.
-func limits(nofile uint64) (*ResourceLimits, *ResourceLimits, error) {
-	if nofile == 0 {
-		return nil, nil, nil
+// softLimits is the SoftResourceLimits dictionary: an agent's --nofile
+// clamped to the machine's kern.maxfilesperproc, nothing for a daemon
+// (launchd.plist(5): in a system-wide daemon NumberOfFiles also sets
+// kern.maxfiles) nor for --nofile 0. hsup raises the child's limit itself.
+func softLimits(daemon bool, nofile, maxPerProc uint64) (*ResourceLimits, error) {
+	if daemon || nofile == 0 {
+		return nil, nil
 	}
-	if nofile > math.MaxInt32 {
-		return nil, nil, fmt.Errorf("file limit %d does not fit a plist integer launchd accepts; lower --nofile", nofile)
+	n := ClampNoFile(nofile, maxPerProc)
+	if n > math.MaxInt32 {
+		return nil, fmt.Errorf("file limit %d does not fit a plist integer launchd accepts; lower --nofile", n)
 	}
-	return &ResourceLimits{NumberOfFiles: int(nofile)}, &ResourceLimits{NumberOfFiles: int(nofile)}, nil
+	return &ResourceLimits{NumberOfFiles: int(n)}, nil
+}
+
+// ClampNoFile is the file limit a plist may ask for: nofile, or the
+// machine's kern.maxfilesperproc (maxPerProc) when that is lower; a
+// maxPerProc of 0 means unknown and clamps nothing.
+func ClampNoFile(nofile, maxPerProc uint64) uint64 {
+	if maxPerProc > 0 && nofile > maxPerProc {
+		return maxPerProc
+	}
+	return nofile
 }
 
 // ValidateLabel checks a job label: non-empty, [A-Za-z0-9._-], no leading
@@ -263,37 +361,4 @@ func Decode(data []byte) (Job, error) {
 		return Job{}, fmt.Errorf("decode launchd plist: %w; check the file with `plutil -lint`", err)
 	}
 	return j, nil
-}
-
-// Path is where the LaunchAgent plist goes: ~/Library/LaunchAgents/LABEL.plist.
-func Path(label, home string) string {
-	return filepath.Join(home, "Library", "LaunchAgents", label+".plist")
-}
-
-// InstallCommands load the agent into the user's GUI domain, (re)start it
-// at once and show its state. bootstrap fails with "Input/output error"
-// when the label is already loaded: run UninstallCommands first.
-func InstallCommands(label string, uid int, plistPath string) []string {
-	domain := "gui/" + strconv.Itoa(uid)
-	return []string{
-		"launchctl bootstrap " + domain + " " + shellQuote(plistPath),
-		"launchctl kickstart -k " + domain + "/" + label,
-		"launchctl print " + domain + "/" + label,
-	}
-}
-
-// UninstallCommands unload the agent (stopping hsup, which stops its child).
-func UninstallCommands(label string, uid int) []string {
-	return []string{"launchctl bootout gui/" + strconv.Itoa(uid) + "/" + label}
-}
-
-// shellQuote quotes a path for a copy-pasted shell command when needed;
-// home directories with spaces exist.
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+=:,@", r))
-	}) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

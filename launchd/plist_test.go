@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -37,6 +38,8 @@ func argvOf(c Config) []string {
 }
 
 func TestGenerateRoundTrip(t *testing.T) {
+	no := false
+	agentLogs := "/Users/ann/Library/Logs/com.example.hermes-webui/"
 	tests := []struct {
 		name     string
 		config   func(Config) Config
@@ -47,11 +50,10 @@ func TestGenerateRoundTrip(t *testing.T) {
 			name:   "defaults",
 			config: func(c Config) Config { return c },
 			wantJob: func(c Config) Job {
-				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: true,
-					ThrottleInterval: 10, ExitTimeOut: 15,
-					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 4096}, HardResourceLimits: &ResourceLimits{NumberOfFiles: 4096},
-					StandardOutPath:      "/Users/ann/Library/Logs/com.example.hermes-webui/stdout.log",
-					StandardErrorPath:    "/Users/ann/Library/Logs/com.example.hermes-webui/stderr.log",
+				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: KeepAlive{Always: true},
+					ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 15,
+					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 4096},
+					StandardOutPath:    agentLogs + "stdout.log", StandardErrorPath: agentLogs + "stderr.log",
 					WorkingDirectory:     c.WorkingDirectory,
 					EnvironmentVariables: map[string]string{"PATH": c.Path, "HOME": "/Users/ann"}}
 			},
@@ -65,10 +67,10 @@ func TestGenerateRoundTrip(t *testing.T) {
 				return c
 			},
 			wantJob: func(c Config) Job {
-				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: true,
-					ThrottleInterval: 10, ExitTimeOut: 8,
-					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 8192}, HardResourceLimits: &ResourceLimits{NumberOfFiles: 8192},
-					StandardOutPath: "/var/log/webui/stdout.log", StandardErrorPath: "/var/log/webui/stderr.log",
+				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: KeepAlive{Always: true},
+					ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 8,
+					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 8192},
+					StandardOutPath:    "/var/log/webui/stdout.log", StandardErrorPath: "/var/log/webui/stderr.log",
 					EnvironmentVariables: map[string]string{"HOME": "/Users/ann"}}
 			},
 		},
@@ -76,13 +78,56 @@ func TestGenerateRoundTrip(t *testing.T) {
 			name:   "nofile 0 inherits launchd's limits",
 			config: func(c Config) Config { c.NoFile = 0; return c },
 			wantJob: func(c Config) Job {
-				j := Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: true,
-					ThrottleInterval: 10, ExitTimeOut: 15,
-					StandardOutPath:      "/Users/ann/Library/Logs/com.example.hermes-webui/stdout.log",
-					StandardErrorPath:    "/Users/ann/Library/Logs/com.example.hermes-webui/stderr.log",
+				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: KeepAlive{Always: true},
+					ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 15,
+					StandardOutPath: agentLogs + "stdout.log", StandardErrorPath: agentLogs + "stderr.log",
 					WorkingDirectory:     c.WorkingDirectory,
 					EnvironmentVariables: map[string]string{"PATH": c.Path, "HOME": "/Users/ann"}}
-				return j
+			},
+		},
+		{
+			name: "agent limit clamped to kern.maxfilesperproc, on-failure, Interactive",
+			config: func(c Config) Config {
+				c.NoFile, c.MaxFilesPerProc, c.Restart, c.ProcessType = 1<<20, 24576, "on-failure", "Interactive"
+				return c
+			},
+			wantJob: func(c Config) Job {
+				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: KeepAlive{SuccessfulExit: &no},
+					ProcessType: "Interactive", ThrottleInterval: 10, ExitTimeOut: 15,
+					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 24576},
+					StandardOutPath:    agentLogs + "stdout.log", StandardErrorPath: agentLogs + "stderr.log",
+					WorkingDirectory:     c.WorkingDirectory,
+					EnvironmentVariables: map[string]string{"PATH": c.Path, "HOME": "/Users/ann"}}
+			},
+			wantText: []string{"<key>SuccessfulExit</key>\n\t\t\t<false/>"},
+		},
+		{
+			name: "daemon: user and group, system logs, no limits, no HOME",
+			config: func(c Config) Config {
+				c.Daemon, c.UserName, c.GroupName, c.Restart = true, "ann", "staff", "never"
+				return c
+			},
+			wantJob: func(c Config) Job {
+				return Job{Label: c.Label, ProgramArguments: argvOf(c), UserName: "ann", GroupName: "staff",
+					RunAtLoad: true, KeepAlive: KeepAlive{}, ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 15,
+					StandardOutPath:      "/Library/Logs/com.example.hermes-webui/stdout.log",
+					StandardErrorPath:    "/Library/Logs/com.example.hermes-webui/stderr.log",
+					WorkingDirectory:     c.WorkingDirectory,
+					EnvironmentVariables: map[string]string{"PATH": c.Path}}
+			},
+			wantText: []string{"<key>KeepAlive</key>\n\t\t<false/>"},
+		},
+		{
+			name: "daemon without home or group, own log dir",
+			config: func(c Config) Config {
+				c.Daemon, c.UserName, c.Home, c.LogDir, c.Path = true, "_webui", "", "/var/log/webui", ""
+				return c
+			},
+			wantJob: func(c Config) Job {
+				return Job{Label: c.Label, ProgramArguments: argvOf(c), UserName: "_webui",
+					RunAtLoad: true, KeepAlive: KeepAlive{Always: true}, ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 15,
+					StandardOutPath: "/var/log/webui/stdout.log", StandardErrorPath: "/var/log/webui/stderr.log",
+					WorkingDirectory: c.WorkingDirectory}
 			},
 		},
 	}
@@ -103,6 +148,9 @@ func TestGenerateRoundTrip(t *testing.T) {
 					t.Errorf("plist lacks %q:\n%s", w, data)
 				}
 			}
+			if bytes.Contains(data, []byte("HardResourceLimits")) {
+				t.Errorf("plist sets HardResourceLimits:\n%s", data)
+			}
 		})
 	}
 }
@@ -119,12 +167,23 @@ func assertJob(t *testing.T, got, want Job) {
 		t.Errorf("limits soft/hard = %v/%v, want %v/%v", got.SoftResourceLimits, got.HardResourceLimits,
 			want.SoftResourceLimits, want.HardResourceLimits)
 	}
+	if !reflect.DeepEqual(got.KeepAlive, want.KeepAlive) {
+		t.Errorf("KeepAlive = %s, want %s", keepAliveString(got.KeepAlive), keepAliveString(want.KeepAlive))
+	}
+	got.KeepAlive, want.KeepAlive = KeepAlive{}, KeepAlive{}
 	got.ProgramArguments, want.ProgramArguments = nil, nil
 	got.EnvironmentVariables, want.EnvironmentVariables = nil, nil
 	got.SoftResourceLimits, want.SoftResourceLimits, got.HardResourceLimits, want.HardResourceLimits = nil, nil, nil, nil
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 		t.Errorf("job:\n got %+v\nwant %+v", got, want)
 	}
+}
+
+func keepAliveString(k KeepAlive) string {
+	if k.SuccessfulExit != nil {
+		return fmt.Sprintf("{SuccessfulExit: %t}", *k.SuccessfulExit)
+	}
+	return fmt.Sprint(k.Always)
 }
 
 func TestNewJobRefusals(t *testing.T) {
@@ -155,6 +214,17 @@ func TestNewJobRefusals(t *testing.T) {
 		{name: "control character in home", config: func(c Config) Config { c.Home = "/Users/\x1b"; return c }, wantErr: "home directory"},
 		{name: "control character in working dir", config: func(c Config) Config { c.WorkingDirectory = "/srv/\x7f\x01"; return c }, wantErr: "working directory"},
 		{name: "invalid UTF-8 in PATH", config: func(c Config) Config { c.Path = "/bin:\xff"; return c }, wantErr: "PATH"},
+		{name: "unknown restart", config: func(c Config) Config { c.Restart = "sometimes"; return c }, wantErr: "--restart"},
+		{name: "unknown process type", config: func(c Config) Config { c.ProcessType = "standard"; return c }, wantErr: "process type"},
+		{name: "daemon without user", config: func(c Config) Config { c.Daemon = true; return c }, wantErr: "--user"},
+		{name: "agent with user", config: func(c Config) Config { c.UserName = "ann"; return c }, wantErr: "--daemon"},
+		{name: "agent with group", config: func(c Config) Config { c.GroupName = "staff"; return c }, wantErr: "--daemon"},
+		{name: "control character in user", config: func(c Config) Config { c.Daemon, c.UserName = true, "a\x01"; return c }, wantErr: "user"},
+		{name: "control character in group", config: func(c Config) Config {
+			c.Daemon, c.UserName, c.GroupName = true, "ann", "\x02"
+			return c
+		}, wantErr: "group"},
+		{name: "clamped limit still too large", config: func(c Config) Config { c.NoFile, c.MaxFilesPerProc = 1<<40, 1<<35; return c }, wantErr: "does not fit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,42 +249,69 @@ func TestPathAndCommands(t *testing.T) {
 	tests := []struct {
 		name      string
 		home      string
+		daemon    bool
 		wantPath  string
 		wantCmds  []string
 		wantUnins []string
+		wantKill  string
 	}{
 		{
-			name: "plain home", home: "/Users/ann",
+			name: "agent", home: "/Users/ann",
 			wantPath: "/Users/ann/Library/LaunchAgents/com.example.webui.plist",
 			wantCmds: []string{
+				"launchctl enable gui/501/com.example.webui",
 				"launchctl bootstrap gui/501 /Users/ann/Library/LaunchAgents/com.example.webui.plist",
-				"launchctl kickstart -k gui/501/com.example.webui",
+				"launchctl kickstart gui/501/com.example.webui",
 				"launchctl print gui/501/com.example.webui",
 			},
 			wantUnins: []string{"launchctl bootout gui/501/com.example.webui"},
+			wantKill:  "launchctl kill SIGTERM gui/501/com.example.webui",
 		},
 		{
-			name: "home with a space", home: "/Users/Ann Lee",
+			name: "agent, home with a space", home: "/Users/Ann Lee",
 			wantPath: "/Users/Ann Lee/Library/LaunchAgents/com.example.webui.plist",
 			wantCmds: []string{
+				"launchctl enable gui/501/com.example.webui",
 				"launchctl bootstrap gui/501 '/Users/Ann Lee/Library/LaunchAgents/com.example.webui.plist'",
-				"launchctl kickstart -k gui/501/com.example.webui",
+				"launchctl kickstart gui/501/com.example.webui",
 				"launchctl print gui/501/com.example.webui",
 			},
 			wantUnins: []string{"launchctl bootout gui/501/com.example.webui"},
+			wantKill:  "launchctl kill SIGTERM gui/501/com.example.webui",
+		},
+		{
+			name: "daemon", home: "/Users/Ann Lee", daemon: true,
+			wantPath: "/Library/LaunchDaemons/com.example.webui.plist",
+			wantCmds: []string{
+				"sudo launchctl enable system/com.example.webui",
+				"sudo launchctl bootstrap system /Library/LaunchDaemons/com.example.webui.plist",
+				"sudo launchctl kickstart system/com.example.webui",
+				"sudo launchctl print system/com.example.webui",
+			},
+			wantUnins: []string{"sudo launchctl bootout system/com.example.webui"},
+			wantKill:  "sudo launchctl kill SIGTERM system/com.example.webui",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Path("com.example.webui", tt.home)
+			p := Path("com.example.webui", tt.home, tt.daemon)
 			if p != tt.wantPath {
 				t.Errorf("Path = %q, want %q", p, tt.wantPath)
 			}
-			if got := InstallCommands("com.example.webui", 501, p); !slices.Equal(got, tt.wantCmds) {
+			got := InstallCommands("com.example.webui", tt.daemon, 501, p)
+			if !slices.Equal(got, tt.wantCmds) {
 				t.Errorf("InstallCommands = %q, want %q", got, tt.wantCmds)
 			}
-			if got := UninstallCommands("com.example.webui", 501); !slices.Equal(got, tt.wantUnins) {
+			for _, c := range got {
+				if strings.Contains(c, " -k") {
+					t.Errorf("%q: kickstart -k sends SIGKILL on current macOS", c)
+				}
+			}
+			if got := UninstallCommands("com.example.webui", tt.daemon, 501); !slices.Equal(got, tt.wantUnins) {
 				t.Errorf("UninstallCommands = %q, want %q", got, tt.wantUnins)
+			}
+			if got := RestartCommand("com.example.webui", tt.daemon, 501); got != tt.wantKill {
+				t.Errorf("RestartCommand = %q, want %q", got, tt.wantKill)
 			}
 		})
 	}
@@ -240,15 +337,12 @@ func ExampleGenerate() {
 	// 		</dict>
 	// 		<key>ExitTimeOut</key>
 	// 		<integer>15</integer>
-	// 		<key>HardResourceLimits</key>
-	// 		<dict>
-	// 			<key>NumberOfFiles</key>
-	// 			<integer>4096</integer>
-	// 		</dict>
 	// 		<key>KeepAlive</key>
 	// 		<true/>
 	// 		<key>Label</key>
 	// 		<string>com.example.webui</string>
+	// 		<key>ProcessType</key>
+	// 		<string>Standard</string>
 	// 		<key>ProgramArguments</key>
 	// 		<array>
 	// 			<string>/usr/local/bin/hsup</string>
@@ -270,6 +364,62 @@ func ExampleGenerate() {
 	// 		<string>/Users/ann/Library/Logs/com.example.webui/stdout.log</string>
 	// 		<key>ThrottleInterval</key>
 	// 		<integer>10</integer>
+	// 	</dict>
+	// </plist>
+}
+
+// A daemon for a headless Mac: it runs as ann from boot, with no limit
+// keys (hsup sets the child's --nofile itself) and, under
+// --restart=on-failure, is restarted only after a failed exit.
+func ExampleGenerate_daemon() {
+	data, _ := Generate(Config{
+		Label: "com.example.webui",
+		Command: managed.Command{Hsup: "/opt/homebrew/bin/hsup", RunArgs: []string{"--restart=on-failure"},
+			Program: "/usr/bin/python3", Args: []string{"server.py"}, StopGrace: 10 * time.Second},
+		Daemon: true, UserName: "ann", Restart: "on-failure",
+		Path: "/opt/homebrew/bin:/usr/bin:/bin:/usr/sbin:/sbin", NoFile: 4096,
+	})
+	fmt.Print(string(data))
+	// Output:
+	// <?xml version="1.0" encoding="UTF-8"?>
+	// <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+	// <plist version="1.0">
+	// 	<dict>
+	// 		<key>EnvironmentVariables</key>
+	// 		<dict>
+	// 			<key>PATH</key>
+	// 			<string>/opt/homebrew/bin:/usr/bin:/bin:/usr/sbin:/sbin</string>
+	// 		</dict>
+	// 		<key>ExitTimeOut</key>
+	// 		<integer>15</integer>
+	// 		<key>KeepAlive</key>
+	// 		<dict>
+	// 			<key>SuccessfulExit</key>
+	// 			<false/>
+	// 		</dict>
+	// 		<key>Label</key>
+	// 		<string>com.example.webui</string>
+	// 		<key>ProcessType</key>
+	// 		<string>Standard</string>
+	// 		<key>ProgramArguments</key>
+	// 		<array>
+	// 			<string>/opt/homebrew/bin/hsup</string>
+	// 			<string>run</string>
+	// 			<string>--restart=on-failure</string>
+	// 			<string>--</string>
+	// 			<string>/usr/bin/python3</string>
+	// 			<string>server.py</string>
+	// 		</array>
+	// 		<key>RunAtLoad</key>
+	// 		<true/>
+	// 		<key>StandardErrorPath</key>
+	// 		<string>/Library/Logs/com.example.webui/stderr.log</string>
+	// 		<key>StandardOutPath</key>
+	// 		<string>/Library/Logs/com.example.webui/stdout.log</string>
+	// 		<key>ThrottleInterval</key>
+	// 		<integer>10</integer>
+	// 		<key>UserName</key>
+	// 		<string>ann</string>
 	// 	</dict>
 	// </plist>
 }

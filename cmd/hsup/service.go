@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -55,14 +57,23 @@ func systemdCommand() *cli.Command {
 func launchdCommand() *cli.Command {
 	flags := append([]cli.Flag{
 		&cli.StringFlag{Name: "label", Required: true, EnvVars: env("launchd-label"), Usage: "job label, reverse-DNS style (ai.hermes.webui)"},
-		&cli.StringFlag{Name: "log-dir", EnvVars: env("launchd-log-dir"), Usage: "directory of the job's stdout/stderr files (default ~/Library/Logs/LABEL)"},
-		&cli.BoolFlag{Name: "install", EnvVars: env("install"), Usage: "write ~/Library/LaunchAgents/LABEL.plist and print the launchctl commands"},
+		&cli.BoolFlag{Name: "daemon", EnvVars: env("launchd-daemon"), Usage: "a LaunchDaemon (system domain, runs from boot as --user) instead of a LaunchAgent (gui/UID)"},
+		&cli.StringFlag{Name: "user", EnvVars: env("launchd-user"), Usage: "with --daemon: the user to run as (default: $SUDO_USER, else the current user)"},
+		&cli.StringFlag{Name: "group", EnvVars: env("launchd-group"), Usage: "with --daemon: the group to run as (default: the user's primary group)"},
+		&cli.StringFlag{Name: "process-type", Value: launchd.DefaultProcessType, EnvVars: env("launchd-process-type"), Usage: "ProcessType: Standard, Interactive, Adaptive or Background (throttled)"},
+		&cli.StringFlag{Name: "log-dir", EnvVars: env("launchd-log-dir"), Usage: "directory of the job's stdout/stderr files (default ~/Library/Logs/LABEL, /Library/Logs/LABEL with --daemon)"},
+		&cli.BoolFlag{Name: "install", EnvVars: env("install"), Usage: "write the plist (~/Library/LaunchAgents, or /Library/LaunchDaemons with --daemon, as root), create the log directory and print the launchctl commands"},
 	}, runFlags()...)
 	plist := &cli.Command{
 		Name:      "plist",
 		Usage:     "print a launchd plist that runs PROGRAM under hsup (KeepAlive, limits, logs)",
 		ArgsUsage: "-- PROGRAM [ARGS...]",
-		Flags:     flags,
+		Description: "Without --daemon: a LaunchAgent for gui/UID, for a Mac someone logs into at its screen (a laptop,\n" +
+			"a desktop). It starts at that login, stops at logout, and cannot be loaded over SSH alone.\n" +
+			"With --daemon: a LaunchDaemon for the system domain that runs as --user from boot, with no one\n" +
+			"logged in: for a headless Mac (a Mac mini reached over SSH, or FileVault, which rules out\n" +
+			"automatic login). Installing it needs sudo.",
+		Flags: flags,
 		Action: func(c *cli.Context) error {
 			s, cmd, err := serviceInput(c)
 			if err != nil {
@@ -73,10 +84,12 @@ func launchdCommand() *cli.Command {
 			} else {
 				cmd.RunArgs = withName(cmd.RunArgs, s.name)
 			}
-			home, _ := os.UserHomeDir()
-			cwd, _ := os.Getwd()
-			data, err := launchd.Generate(launchd.Config{Label: c.String("label"), Command: cmd, Home: home,
-				LogDir: c.String("log-dir"), WorkingDirectory: cwd, Path: os.Getenv("PATH"), NoFile: s.nofile})
+			cmd.Hsup = launchd.HsupPath(invokedHsup(cmd.Hsup), cmd.Hsup)
+			lc, err := launchdConfig(c, s, cmd)
+			if err != nil {
+				return err
+			}
+			data, err := launchd.Generate(lc)
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -84,19 +97,142 @@ func launchdCommand() *cli.Command {
 				_, err = c.App.Writer.Write(data)
 				return err
 			}
-			logDir := c.String("log-dir")
-			if logDir == "" {
-				logDir = filepath.Join(home, "Library", "Logs", c.String("label"))
-			}
-			// launchd does not create the log directory; without it the job cannot start.
-			if err := os.MkdirAll(logDir, 0o755); err != nil {
-				return cli.Exit(fmt.Sprintf("hsup: create log directory %s: %v", logDir, err), 1)
-			}
-			path := launchd.Path(c.String("label"), home)
-			return install(c, path, data, launchd.InstallCommands(c.String("label"), os.Getuid(), path))
+			return installLaunchd(c, lc, data)
 		},
 	}
 	return &cli.Command{Name: "launchd", Usage: "launchd integration", Subcommands: []*cli.Command{plist}}
+}
+
+// launchdConfig collects the plist's inputs from the flags and this
+// machine: the daemon's user, the cleaned PATH, kern.maxfilesperproc.
+func launchdConfig(c *cli.Context, s settings, cmd managed.Command) (launchd.Config, error) {
+	daemon := c.Bool("daemon")
+	if !daemon && (c.String("user") != "" || c.String("group") != "") {
+		return launchd.Config{}, usageError("--user and --group need --daemon: an agent runs as the user who loads it")
+	}
+	maxFiles, _ := launchd.MaxFilesPerProc() // unknown (0): the limit is written as asked
+	cwd, _ := os.Getwd()
+	lc := launchd.Config{Label: c.String("label"), Command: cmd, Daemon: daemon, GroupName: c.String("group"),
+		LogDir: c.String("log-dir"), WorkingDirectory: cwd, Restart: s.restart.String(),
+		ProcessType: c.String("process-type"), NoFile: s.nofile, MaxFilesPerProc: maxFiles,
+		Path: launchd.CleanPath(os.Getenv("PATH"), isDir)}
+	if !daemon {
+		lc.Home, _ = os.UserHomeDir()
+		return lc, nil
+	}
+	lc.UserName = daemonUser(c.String("user"), os.Getenv("SUDO_USER"), currentUser)
+	if lc.UserName == "" {
+		return launchd.Config{}, usageError("--daemon: cannot tell which user to run as; pass --user")
+	}
+	return lc, nil
+}
+
+// daemonUser is the user a daemon runs as: --user, else the user who ran
+// sudo, else the current user ("" when none is known).
+func daemonUser(flag, sudoUser string, current func() string) string {
+	if flag != "" {
+		return flag
+	}
+	if sudoUser != "" {
+		return sudoUser
+	}
+	return current()
+}
+
+func currentUser() string {
+	u, err := user.Current()
+	if err != nil {
+		return ""
+	}
+	return u.Username
+}
+
+func isDir(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
+}
+
+// invokedHsup is the path this hsup was run by before symlinks resolve
+// (e.g. /opt/homebrew/bin/hsup), when it leads to resolved; "" otherwise.
+// On macOS os.Executable is that path; on Linux it is already resolved,
+// so argv[0] (looked up on PATH when it is a bare name) is tried too.
+func invokedHsup(resolved string) string {
+	var candidates []string
+	if exe, err := os.Executable(); err == nil {
+		candidates = append(candidates, exe)
+	}
+	if arg0 := os.Args[0]; strings.Contains(arg0, "/") {
+		candidates = append(candidates, arg0)
+	} else if p, err := exec.LookPath(arg0); err == nil {
+		candidates = append(candidates, p)
+	}
+	for _, p := range candidates {
+		abs, err := filepath.Abs(p)
+		if err != nil || abs == resolved {
+			continue
+		}
+		if r, err := filepath.EvalSymlinks(abs); err == nil && r == resolved {
+			return abs
+		}
+	}
+	return ""
+}
+
+// installLaunchd writes the plist and creates the log directory, which
+// launchd does not create and opens as the job's user: a daemon's is
+// given to its user (and group).
+func installLaunchd(c *cli.Context, lc launchd.Config, data []byte) error {
+	if lc.Daemon && os.Geteuid() != 0 {
+		return usageError("--daemon --install writes /Library/LaunchDaemons: run it with sudo")
+	}
+	logDir := lc.LogDir
+	switch {
+	case logDir != "":
+	case lc.Daemon:
+		logDir = filepath.Join("/Library/Logs", lc.Label)
+	default:
+		logDir = filepath.Join(lc.Home, "Library", "Logs", lc.Label)
+	}
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return cli.Exit(fmt.Sprintf("hsup: create log directory %s: %v", logDir, err), 1)
+	}
+	if lc.Daemon {
+		if err := chownTo(logDir, lc.UserName, lc.GroupName); err != nil {
+			return cli.Exit(fmt.Sprintf("hsup: give log directory %s to %s: %v", logDir, lc.UserName, err), 1)
+		}
+	}
+	path := launchd.Path(lc.Label, lc.Home, lc.Daemon)
+	if err := install(c, path, data, launchd.InstallCommands(lc.Label, lc.Daemon, os.Getuid(), path)); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "graceful restart: %s\n", launchd.RestartCommand(lc.Label, lc.Daemon, os.Getuid()))
+	return nil
+}
+
+// chownTo gives dir to the named user and group (the user's primary group
+// when group is "").
+func chownTo(dir, userName, group string) error {
+	u, err := user.Lookup(userName)
+	if err != nil {
+		return err
+	}
+	gid := u.Gid
+	if group != "" {
+		g, err := user.LookupGroup(group)
+		if err != nil {
+			return err
+		}
+		gid = g.Gid
+	}
+	uid, err := strconv.Atoi(u.Uid)
+	if err != nil {
+		return fmt.Errorf("uid %q: %w", u.Uid, err)
+	}
+	g, err := strconv.Atoi(gid)
+	if err != nil {
+		return fmt.Errorf("gid %q: %w", gid, err)
+	}
+	return os.Chown(dir, uid, g)
 }
 
 // serviceInput validates the run flags and returns them with the command
@@ -179,13 +315,14 @@ func doctorCommand() *cli.Command {
 		Usage: "explain what hsup run would do with these flags on this machine, and warn about risky settings",
 		Description: "Prints the worst-case detection time of each failure class, the child's RLIMIT_NOFILE, the\n" +
 			"available collectors and the service manager. Exit 0 when nothing is wrong, 1 with warnings.",
-		Flags: runFlags(),
+		ArgsUsage: "[-- PROGRAM [ARGS...]]",
+		Flags:     runFlags(),
 		Action: func(c *cli.Context) error {
 			s, err := readSettings(c)
 			if err != nil {
 				return err
 			}
-			r := doctor.Check(doctorInput(s))
+			r := doctor.Check(doctorInput(s, c.Args().Slice()...))
 			if err := r.Write(c.App.Writer); err != nil {
 				return err
 			}
@@ -198,8 +335,10 @@ func doctorCommand() *cli.Command {
 }
 
 // doctorInput is what doctor judges: the validated settings plus this
-// machine's facts (platform, PID, installed collectors, the FD limit plan).
-func doctorInput(s settings) doctor.Input {
+// machine's facts (platform, PID, installed collectors, the FD limit plan
+// or, with --nofile=0, the inherited limits) and, on macOS, the launchd
+// and TCC facts about program (PROGRAM [ARGS...], possibly empty).
+func doctorInput(s settings, program ...string) doctor.Input {
 	in := doctor.Input{
 		GOOS: runtime.GOOS, PID: os.Getpid(),
 		HealthURL: s.health.URL, HealthInterval: s.health.Interval, HealthTimeout: s.health.Timeout,
@@ -219,6 +358,11 @@ func doctorInput(s settings) doctor.Input {
 		if err != nil {
 			in.NofileErr = err.Error()
 		}
+	} else if soft, hard, err := inheritedNofile(); err != nil {
+		in.NofileErr = err.Error()
+	} else {
+		in.NofileSoft, in.NofileHard = soft, hard
 	}
+	macFacts(&in, program)
 	return in
 }

@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,6 +73,76 @@ func TestLaunchdPlistCommand(t *testing.T) {
 	}
 	if job.ExitTimeOut <= 20 || job.StandardErrorPath != filepath.Join(logs, "stderr.log") {
 		t.Fatalf("ExitTimeOut %d (want > the 20s grace), stderr path %q", job.ExitTimeOut, job.StandardErrorPath)
+	}
+	// An agent: KeepAlive follows --restart (always), a soft limit only, Standard.
+	if !job.KeepAlive.Always || job.ProcessType != "Standard" || job.HardResourceLimits != nil ||
+		job.SoftResourceLimits == nil || job.SoftResourceLimits.NumberOfFiles != 4096 || job.UserName != "" {
+		t.Fatalf("agent job %+v", job)
+	}
+	path := strings.Split(job.EnvironmentVariables["PATH"], ":")
+	for _, dir := range launchd.SystemPath {
+		if !slices.Contains(path, dir) {
+			t.Fatalf("PATH %q lacks %s", path, dir)
+		}
+	}
+}
+
+func TestLaunchdPlistDaemonCommand(t *testing.T) {
+	t.Parallel()
+	p := hsuptest.Start(t, []string{"launchd", "plist", "--label", "ai.hermes.webui", "--daemon", "--user", "ann",
+		"--restart=never", "--", "/bin/sh", "-c", "exec server"})
+	if code := p.Wait(t, exitWait); code != 0 {
+		t.Fatalf("exit %d: %s", code, p.RawStderr())
+	}
+	job, err := launchd.Decode([]byte(p.Stdout()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A daemon runs as --user, gets no limit keys (hsup sets the child's
+	// --nofile), logs under /Library/Logs, and --restart=never is KeepAlive false.
+	if job.UserName != "ann" || job.SoftResourceLimits != nil || job.HardResourceLimits != nil ||
+		job.KeepAlive.Always || job.KeepAlive.SuccessfulExit != nil ||
+		job.StandardOutPath != "/Library/Logs/ai.hermes.webui/stdout.log" {
+		t.Fatalf("daemon job %+v", job)
+	}
+}
+
+// TestLaunchdPlistKeepsBrewSymlink runs hsup through a symlink into a
+// Homebrew-like Cellar: the plist pins the symlink, which survives an
+// upgrade, not the versioned file it resolves to.
+func TestLaunchdPlistKeepsBrewSymlink(t *testing.T) {
+	// Not parallel: a copied binary exec'd while other tests fork can fail
+	// with ETXTBSY (golang/go#22315); a hard link, tried first, cannot.
+	prefix := t.TempDir()
+	cellar := filepath.Join(prefix, "Cellar", "hsup", "1.2.3", "bin")
+	link := filepath.Join(prefix, "bin", "hsup")
+	for _, dir := range []string{cellar, filepath.Dir(link)} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Link(hsuptest.Binary(t), filepath.Join(cellar, "hsup")); err != nil {
+		data, err := os.ReadFile(hsuptest.Binary(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(cellar, "hsup"), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join("..", "Cellar", "hsup", "1.2.3", "bin", "hsup"), link); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(link, "launchd", "plist", "--label", "ai.hermes.webui", "--", "/bin/sh").Output()
+	if err != nil {
+		t.Fatalf("%s: %v", link, err)
+	}
+	job, err := launchd.Decode(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.ProgramArguments[0] != link {
+		t.Fatalf("hsup path %q, want the symlink %q", job.ProgramArguments[0], link)
 	}
 }
 
