@@ -98,7 +98,7 @@ func New(opts Options) *Metrics {
 	for stream, f := range opts.Dropped {
 		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "hsup_output_dropped_bytes_total",
-			Help:        "Bytes of hsup's own output (its log, the child's output it passes on) dropped because the reader went away.",
+			Help:        "Bytes of hsup's own output (its log, the child's output it passes on) dropped because the reader went away or stalled.",
 			ConstLabels: prometheus.Labels{"stream": stream},
 		}, f))
 	}

@@ -317,7 +317,7 @@ func TestDroppedOutputSeries(t *testing.T) {
 	m := New(Options{Dropped: map[string]func() float64{
 		"stdout": func() float64 { return 4096 }, "stderr": func() float64 { return 0 }}})
 	want := `
-# HELP hsup_output_dropped_bytes_total Bytes of hsup's own output (its log, the child's output it passes on) dropped because the reader went away.
+# HELP hsup_output_dropped_bytes_total Bytes of hsup's own output (its log, the child's output it passes on) dropped because the reader went away or stalled.
 # TYPE hsup_output_dropped_bytes_total counter
 hsup_output_dropped_bytes_total{stream="stderr"} 0
 hsup_output_dropped_bytes_total{stream="stdout"} 4096

@@ -13,7 +13,10 @@ import (
 // Defaults of RecordOptions.
 const (
 	DefaultPartialWait = 100 * time.Millisecond
-	DefaultMaxLine     = 64 << 10
+	// DefaultMaxLine: a longer line becomes several records. 32 KiB, so
+	// that a record of the worst bytes (each escaped as \u0001: six times
+	// longer) still fits the writer's 256 KiB and is never dropped whole.
+	DefaultMaxLine = 32 << 10
 )
 
 // TimeLayout is how records write "ts": zap's ISO8601 time encoder, which

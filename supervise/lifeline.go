@@ -81,7 +81,14 @@ func startLifeline(spec Spec) *lifeline {
 	// otherwise kill the guard before it could guard anything.
 	_ = ready.SetReadDeadline(time.Now().Add(lifelineReadyWait))
 	if _, err := ready.Read(make([]byte, 1)); err != nil {
-		failed(fmt.Errorf("lifeline (pid %d) did not say it was ready within %v: %w", cmd.Process.Pid, lifelineReadyWait, err))
+		// Not ready (it died: no thread at a pids limit, say): the child
+		// must not join the group of a dead guard (setpgid fails), so it
+		// leads its own group, unguarded, and the failure is logged.
+		l.childExited() // its death is reported here, not as a surprise
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-l.done
+		w.Close()
+		return failed(fmt.Errorf("lifeline (pid %d) did not say it was ready within %v: %w", cmd.Process.Pid, lifelineReadyWait, err))
 	}
 	return l
 }
@@ -149,7 +156,9 @@ func Lifeline(sig syscall.Signal, grace time.Duration, log io.Writer, also func(
 	}
 	_, _ = io.Copy(io.Discard, os.NewFile(lifelineFD, "lifeline")) // returns at EOF: hsup is gone
 	pgid := syscall.Getpgrp()
-	fmt.Fprintf(log, `{"level":"warn","msg":"hsup is gone; the lifeline stops the child's process group","pgid":%d,"signal":%q,"grace":%q}`+"\n",
+	// The line goes out on its own goroutine: hsup's stderr may be a pipe
+	// nobody reads, and the stop must not wait on it.
+	go fmt.Fprintf(log, `{"level":"warn","msg":"hsup is gone; the lifeline stops the child's process group","pgid":%d,"signal":%q,"grace":%q}`+"\n",
 		pgid, sig.String(), grace.String())
 	deadline := time.Now().Add(grace)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(time.Second))

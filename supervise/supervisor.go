@@ -135,7 +135,7 @@ func (s *Supervisor) Run(ctx context.Context) (int, error) {
 			s.captureDone(res)
 		case <-s.timerC:
 			s.timerC = nil
-			s.step(evTimer, s.facts(), "timer")
+			s.step(evTimer, s.facts(), s.timerWhy())
 		case reply := <-s.pings:
 			close(reply)
 		}
@@ -143,6 +143,15 @@ func (s *Supervisor) Run(ctx context.Context) (int, error) {
 	}
 	s.stopTimer()
 	return exitStatus(s.st.Shutdown, s.st.LastExitCode, s.cfg.StopSignal), s.startErr
+}
+
+// timerWhy is the reason a state change on the loop's timer announces: a
+// capture that overran ends in the stop its verdict asked for.
+func (s *Supervisor) timerWhy() string {
+	if s.st.State == Capturing && s.reason != "" {
+		return s.reason
+	}
+	return "timer"
 }
 
 // Ping proves the loop is turning: it round-trips a request through it.

@@ -39,9 +39,17 @@ func claimService(s settings, log *zap.Logger) (*claim, error) {
 		log.Warn("no service name or state directory: running without the one-hsup-per-name lock and the child record")
 		return c, nil
 	}
-	dir, err := runstate.Open(s.stateDir, s.name)
+	var dir *runstate.Dir
+	var lock *runstate.Lock // set by the step; read only when it finished in time
+	err := within(volumeWait, "opening the state directory", func() error {
+		var err error
+		if dir, err = runstate.Open(s.stateDir, s.name); err == nil {
+			lock, err = dir.Lock()
+		}
+		return err
+	})
 	if err == nil {
-		c.lock, err = dir.Lock()
+		c.lock = lock
 	}
 	var held *runstate.LockedError
 	switch {
@@ -79,7 +87,12 @@ func (c *claim) reclaim(s settings, log *zap.Logger) {
 	if c.dir == nil {
 		return
 	}
-	rec, err := c.dir.ReadRecord()
+	var rec runstate.Record
+	err := within(volumeWait, "reading the child record", func() error {
+		var err error
+		rec, err = c.dir.ReadRecord()
+		return err
+	})
 	if errors.Is(err, fs.ErrNotExist) {
 		return
 	}

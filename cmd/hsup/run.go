@@ -99,8 +99,12 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	sup := supervise.New(w.cfg)
 	current.Store(sup)
 	code, err := runGroup(log, sup, companions(srv, w.notifier, sup, rec)...)
+	// No child is left to inherit it: from here to the exit a reader that
+	// went away must not kill hsup (141) while it writes its last lines.
+	signal.Ignore(syscall.SIGPIPE)
 	if svc.dir != nil {
-		_ = svc.dir.ClearRecord() // the child and its tree are stopped: nothing to reclaim
+		// The child and its tree are stopped: nothing to reclaim.
+		_ = within(volumeWait, "clearing the child record", svc.dir.ClearRecord)
 	}
 	if err != nil {
 		var se *supervise.StartError
@@ -184,9 +188,16 @@ func runGroup(log *zap.Logger, sup *supervise.Supervisor, actors ...actor) (int,
 	}
 	code, err := sup.Run(context.Background())
 	cancel()
-	wg.Wait()
+	// Each companion bounds its own stop (metrics 5 s, sd_notify 2 s); one
+	// stuck on a hung volume (the child record) must not keep hsup alive.
+	if !waitWithin(&wg, companionWait) {
+		log.Warn("a companion did not stop in time (blocked on a hung volume?); exiting without it", zap.Duration("waited", companionWait))
+	}
 	return code, err
 }
+
+// companionWait bounds the wait for the run group's companions at exit.
+const companionWait = 8 * time.Second
 
 func listenMetrics(s settings, m *metrics.Metrics, log *zap.Logger) (*metrics.Server, error) {
 	if s.metricsAddr == "" {

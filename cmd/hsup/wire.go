@@ -64,7 +64,7 @@ func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Ta
 		DumpSignal: s.dumpSignal, DumpWait: s.dumpWait, DumpURL: s.dumpURL,
 		Tail: tail, Health: snapshot, Log: log, OnBundle: m.Bundle,
 	})
-	if err := capt.Check(); err != nil {
+	if err := within(volumeWait, "checking the diagnostics directory", capt.Check); err != nil {
 		log.Warn("diagnostics directory is not usable: restarts proceed without bundles until hsup is "+
 			"restarted with a writable --diag-dir", zap.Error(err))
 		return nil

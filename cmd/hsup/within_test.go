@@ -1,0 +1,36 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestWithinGivesUpOnAStuckStep(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	start := time.Now()
+	err := within(50*time.Millisecond, "checking a hung volume", func() error { <-release; return nil })
+	if err == nil || !strings.Contains(err.Error(), "hung volume") || time.Since(start) > 2*time.Second {
+		t.Fatalf("within = %v after %v, want a timeout naming the step", err, time.Since(start))
+	}
+	want := errors.New("refused")
+	if err := within(time.Second, "a quick step", func() error { return want }); !errors.Is(err, want) {
+		t.Fatalf("within = %v, want the step's own error", err)
+	}
+}
+
+func TestWaitWithin(t *testing.T) {
+	var wg sync.WaitGroup
+	release := make(chan struct{})
+	wg.Go(func() { <-release })
+	if waitWithin(&wg, 20*time.Millisecond) {
+		t.Fatal("waitWithin reported a stuck goroutine as ended")
+	}
+	close(release)
+	if !waitWithin(&wg, 5*time.Second) {
+		t.Fatal("waitWithin did not see the goroutine end")
+	}
+}
