@@ -114,13 +114,6 @@ func (l *listener) hold(c net.Conn) {
 	}
 }
 
-// heldCount is the number of connections held open.
-func (l *listener) heldCount() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.held)
-}
-
 // resetConn closes c so the peer sees a connection reset, not a clean EOF.
 func resetConn(c net.Conn) {
 	if tc, ok := c.(*net.TCPConn); ok {

@@ -108,8 +108,9 @@ type Config struct {
 	// group (a setsid'd worker, a daemonized helper) and the known members
 	// that are still the same processes, and returns those it signalled.
 	// The loop calls it off its goroutine with every stop signal and
-	// SIGKILL it sends the group, and with SIGKILL after the child's exit.
-	// nil: the group only.
+	// SIGKILL it sends the group, and with SIGKILL after the child's exit;
+	// pid 0 means the known members only (the child's pid may already name
+	// another process). nil: the group only.
 	Sweep func(pid, pgid int, known []Member, sig syscall.Signal) []Member
 
 	// Signals delivers what hsup receives: ShutdownSignals stop for good,

@@ -37,9 +37,6 @@ type Status struct {
 	Shutdown bool // hsup has been told to stop for good
 }
 
-// ChildUp reports whether a child process exists in this state.
-func (s Status) ChildUp() bool { return s.Pid != 0 }
-
 // Status returns the latest published status. Safe from any goroutine.
 func (s *Supervisor) Status() Status { return *s.published.Load() }
 

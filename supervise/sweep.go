@@ -48,8 +48,12 @@ func (s *Supervisor) sweepExit(pid, pgid int, swept, known []Member, daemonized 
 		known = slices.DeleteFunc(slices.Clone(known), func(m Member) bool { // killed already: once is enough
 			return slices.ContainsFunc(swept, func(w Member) bool { return w.Pid == m.Pid && w.Start == m.Start })
 		})
-		if s.cfg.Sweep != nil && len(known) > 0 {
-			left = append(left, s.sweepLogged(pid, pgid, known, syscall.SIGKILL)...)
+		if s.cfg.Sweep != nil && len(known) > 0 && pgid > 1 {
+			// pid 0: the child is reaped and its pid may name another
+			// process by now: only the identity-checked members, no tree.
+			hit := s.cfg.Sweep(0, pgid, known, syscall.SIGKILL)
+			s.logSwept(pid, hit, syscall.SIGKILL)
+			left = append(left, hit...)
 		}
 		switch {
 		case !daemonized:

@@ -45,16 +45,12 @@ func member(p proctree.Proc) supervise.Member {
 	return supervise.Member{Pid: p.Pid, Pgid: p.Pgid, Start: p.Start, Comm: p.Comm}
 }
 
-func proc(m supervise.Member) proctree.Proc {
-	return proctree.Proc{Pid: m.Pid, Pgid: m.Pgid, Start: m.Start, Comm: m.Comm}
-}
-
 // sweep is supervise.Config.Sweep: it signals what of the child's tree is
 // outside its process group, and the known members that are still the same
 // processes (on macOS, where no subreaper keeps escaped descendants in
 // hsup's tree, the last scan is all hsup has).
 func sweep(pid, pgid int, known []supervise.Member, sig syscall.Signal) []supervise.Member {
-	if pid <= 1 || pgid <= 1 {
+	if pgid <= 1 {
 		return nil
 	}
 	seen := map[int]bool{}
@@ -71,7 +67,7 @@ func sweep(pid, pgid int, known []supervise.Member, sig syscall.Signal) []superv
 			hit = append(hit, member(p))
 		}
 	}
-	for _, p := range tree(pid) {
+	for _, p := range tree(pid) { // nothing for pid 0 or 1 (tree refuses them): known members only
 		try(p)
 	}
 	for _, m := range known {
