@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -377,6 +378,9 @@ func TestCaptureHungLsof(t *testing.T) {
 }
 
 func TestCapturePySpy(t *testing.T) {
+	if runtime.GOOS == "darwin" && os.Geteuid() != 0 {
+		t.Skip("py-spy is skipped on macOS without root (it needs it); TestPlanTools covers that choice")
+	}
 	tools := writeTool(t, "py-spy", `echo "Thread 0x1 (idle): MainThread"; echo "args: $*"`+"\n")
 	t.Setenv("PATH", tools+string(os.PathListSeparator)+os.Getenv("PATH"))
 	cfg, _ := testConfig(t)

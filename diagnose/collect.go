@@ -3,6 +3,7 @@ package diagnose
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -32,12 +33,22 @@ type collector struct {
 	run    func(ctx context.Context) error
 }
 
-// Result is how one collector fared, as recorded in summary.json.
+// Result is how one collector fared, as recorded in summary.json. A
+// collector that was deliberately not run (py-spy without root on macOS)
+// is ok, with Skipped saying why: it is no failure of the capture.
 type Result struct {
-	OK    bool   `json:"ok"`
-	MS    int64  `json:"ms"`
-	Error string `json:"error,omitempty"`
+	OK      bool   `json:"ok"`
+	MS      int64  `json:"ms"`
+	Error   string `json:"error,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
 }
+
+// skipError is returned by a collector that decided not to run.
+type skipError struct{ reason string }
+
+func (e *skipError) Error() string { return "skipped: " + e.reason }
+
+func skipped(reason string) error { return &skipError{reason: reason} }
 
 type finished struct {
 	name string
@@ -81,6 +92,11 @@ func runAll(ctx context.Context, cols []collector) map[string]Result {
 
 func result(start time.Time, err error) Result {
 	r := Result{OK: err == nil, MS: time.Since(start).Milliseconds()}
+	var skip *skipError
+	if errors.As(err, &skip) {
+		r.OK, r.Skipped = true, skip.reason
+		return r
+	}
 	if err != nil {
 		r.Error = err.Error()
 	}
@@ -92,27 +108,34 @@ func result(start time.Time, err error) Result {
 // left open by a grandchild are closed waitDelay later. Output beyond
 // maxOutput is dropped. Stderr is folded into the error when it fails.
 func runCmd(ctx context.Context, path string, args ...string) ([]byte, error) {
+	out, _, err := runCmdOut(ctx, path, args...)
+	return out, err
+}
+
+// runCmdOut is runCmd that also returns stderr (at most 4 KiB), for a tool
+// that reports a refusal there yet may exit 0.
+func runCmdOut(ctx context.Context, path string, args ...string) (stdout, stderr []byte, err error) {
 	cmd := exec.CommandContext(ctx, path, args...)
 	isolate(cmd)
 	cmd.WaitDelay = waitDelay
-	stdout := &capped{limit: maxOutput}
-	stderr := &capped{limit: 4 << 10}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	err := reaper.Start(cmd)
+	out := &capped{limit: maxOutput}
+	errOut := &capped{limit: 4 << 10}
+	cmd.Stdout, cmd.Stderr = out, errOut
+	err = reaper.Start(cmd)
 	if err == nil {
 		err = reaper.Wait(cmd)
 	}
 	if ctx.Err() != nil {
-		return stdout.Bytes(), fmt.Errorf("%s killed at its deadline: %w", path, ctx.Err())
+		return out.Bytes(), errOut.Bytes(), fmt.Errorf("%s killed at its deadline: %w", path, ctx.Err())
 	}
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
+		msg := strings.TrimSpace(errOut.String())
 		if msg != "" {
-			return stdout.Bytes(), fmt.Errorf("%s: %w: %s", path, err, msg)
+			return out.Bytes(), errOut.Bytes(), fmt.Errorf("%s: %w: %s", path, err, msg)
 		}
-		return stdout.Bytes(), fmt.Errorf("%s: %w", path, err)
+		return out.Bytes(), errOut.Bytes(), fmt.Errorf("%s: %w", path, err)
 	}
-	return stdout.Bytes(), nil
+	return out.Bytes(), errOut.Bytes(), nil
 }
 
 // capped is a bytes.Buffer that silently stops growing at limit, so a

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"time"
@@ -29,17 +31,29 @@ type run struct {
 	hasLimit bool      // limits (Linux)
 }
 
-// collectors lists what this capture collects. Tools absent from PATH are
-// left out rather than recorded as failures: a host without py-spy is not
-// a broken capture.
+// collectors lists what this capture collects. Tools absent are left out
+// rather than recorded as failures: a host without py-spy is not a broken
+// capture. Which tool collectors run is planTools' pure decision.
 func (r *run) collectors(dumped bool) []collector {
 	t := r.cfg.Timeout
 	cols := []collector{{name: "hsup_goroutines", budget: t, run: r.goroutines}}
-	if path, err := exec.LookPath("lsof"); err == nil {
-		cols = append(cols, collector{name: "lsof", budget: t, run: func(ctx context.Context) error { return r.lsof(ctx, path) }})
-	}
-	if path, err := exec.LookPath("py-spy"); err == nil {
-		cols = append(cols, collector{name: "py_spy", budget: t, run: func(ctx context.Context) error { return r.pySpy(ctx, path) }})
+	plan := planTools(runtime.GOOS, os.Geteuid(), func(name string) (string, bool) {
+		return findTool(runtime.GOOS, name, isExecutable, exec.LookPath)
+	})
+	for _, p := range plan {
+		switch {
+		case p.skip != "":
+			reason := p.skip
+			cols = append(cols, collector{name: p.name, budget: t, run: func(context.Context) error { return skipped(reason) }})
+		case p.name == "lsof":
+			cols = append(cols, collector{name: p.name, budget: t, run: func(ctx context.Context) error { return r.lsof(ctx, p.path) }})
+		case p.name == "py_spy":
+			cols = append(cols, collector{name: p.name, budget: t, run: func(ctx context.Context) error { return r.pySpy(ctx, p.path) }})
+		default:
+			if mk := platformTools[p.name]; mk != nil {
+				cols = append(cols, collector{name: p.name, budget: t, run: mk(r, p.path)})
+			}
+		}
 	}
 	if r.cfg.DumpURL != "" {
 		cols = append(cols, collector{name: "dump_url", budget: t, run: r.dumpURL})
@@ -52,6 +66,76 @@ func (r *run) collectors(dumped bool) []collector {
 		cols = append(cols, collector{name: "output_tail", budget: t + wait, run: func(ctx context.Context) error { return r.outputTail(ctx, wait) }})
 	}
 	return append(cols, r.platformCollectors()...)
+}
+
+// platformTools makes the run function of a tool collector that only one
+// platform has (sample and ps on macOS), keyed by collector name; set by
+// that platform's init. A planned name missing here is not collected.
+var platformTools = map[string]func(r *run, path string) func(context.Context) error{}
+
+// toolPlan is one tool collector: the result's name, the tool's path, and
+// why it is skipped ("" = it runs).
+type toolPlan struct {
+	name string
+	path string
+	skip string
+}
+
+// planTools decides the tool collectors from the platform, hsup's
+// effective uid and which tools exist (find returns a tool's path). It does
+// no I/O, so every platform's table is tested on Linux.
+//
+//   - lsof, py-spy everywhere when found; on macOS py-spy needs root to read
+//     another process's memory, so without root it is recorded as skipped
+//     with the reason instead of failing every bundle;
+//   - on macOS also sample (threads.txt), ps of the child's process group
+//     (ps-group.txt) and ps -M of its threads (ps-threads.txt).
+func planTools(goos string, euid int, find func(name string) (string, bool)) []toolPlan {
+	var plan []toolPlan
+	add := func(name, tool, skip string) {
+		if path, ok := find(tool); ok {
+			plan = append(plan, toolPlan{name: name, path: path, skip: skip})
+		}
+	}
+	add("lsof", "lsof", "")
+	pySkip := ""
+	if goos == "darwin" && euid != 0 {
+		pySkip = "py-spy needs root on macOS (hsup runs as uid " + strconv.Itoa(euid) + "); use --dump-signal with Python's faulthandler for Python stacks"
+	}
+	add("py_spy", "py-spy", pySkip)
+	if goos == "darwin" {
+		add("threads", "sample", "")
+		add("ps_group", "ps", "")
+		add("ps_threads", "ps", "")
+	}
+	return plan
+}
+
+// darwinTools are where macOS installs the tools hsup runs. They are used
+// before PATH, which under launchd may lack /usr/sbin or hold shims. Tests
+// on macOS that put fakes on PATH clear it.
+var darwinTools = map[string]string{
+	"lsof":   "/usr/sbin/lsof",
+	"sample": "/usr/bin/sample",
+	"ps":     "/bin/ps",
+}
+
+// findTool returns the path of tool name: on macOS its system path when
+// that is an executable file, else the first match on PATH.
+func findTool(goos, name string, isExec func(string) bool, lookPath func(string) (string, error)) (string, bool) {
+	if goos == "darwin" {
+		if p, ok := darwinTools[name]; ok && isExec(p) {
+			return p, true
+		}
+	}
+	p, err := lookPath(name)
+	return p, err == nil
+}
+
+// isExecutable reports whether path is a regular file someone may execute.
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
 func (r *run) goroutines(context.Context) error {

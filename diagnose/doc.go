@@ -8,11 +8,14 @@
 //
 //	summary.json        reason, pid, captured_at, uptime_seconds, nofile_soft,
 //	                    open_fds, threads, fd_source, top_files, health, collectors
-//	lsof.txt            `lsof -nP -p PID`, when lsof is on PATH
+//	lsof.txt            `lsof -nP -p PID`, when lsof is found (macOS: /usr/sbin/lsof first)
 //	fds.txt             Linux, when lsof is absent or failed: "fd -> target" from /proc
 //	threads.txt         Linux: tid, name, state, wchan, kernel stack per thread;
-//	                    macOS: `sample PID 1`
-//	py-stack.txt        `py-spy dump --pid PID`, when py-spy is on PATH
+//	                    macOS: `sample PID 1 -mayDie -file` (a refusal is a failed collector)
+//	ps-group.txt        macOS: `ps -o pid,ppid,pgid,stat,rss,vsz,etime,command` of the child's group
+//	ps-threads.txt      macOS: `ps -M -p PID`
+//	py-stack.txt        `py-spy dump --pid PID`, when py-spy is found (macOS: only as root;
+//	                    otherwise the collector is recorded as skipped, with why)
 //	output-tail.txt     the child's last output (after the dump signal's wait)
 //	dump-url.txt        Config.DumpURL's body (a Go child's goroutine dump)
 //	hsup-goroutines.txt hsup's own goroutines
