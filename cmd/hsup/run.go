@@ -113,7 +113,9 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 		}
 		return cli.Exit("hsup: "+err.Error(), 1)
 	}
-	log.Info("hsup exiting with the child's status", zap.Int("code", code))
+	// code is the child's status, or 0 for a clean stop (told to stop, and
+	// the child ended on the stop signal); the child's own is beside it.
+	log.Info("hsup exiting", zap.Int("code", code), zap.Int("child_exit_code", sup.Status().LastExitCode))
 	if code != 0 {
 		return cli.Exit("", code)
 	}
