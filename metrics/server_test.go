@@ -130,25 +130,10 @@ func TestCloseReleasesPort(t *testing.T) {
 	}
 }
 
-// serveOn runs a Server for h on a free loopback port until the test ends.
+// serveOn is serve (http_test.go) as host:port, for raw connections.
 func serveOn(t *testing.T, h http.Handler) string {
 	t.Helper()
-	s := NewServer(h, zaptest.NewLogger(t))
-	if err := s.Listen("127.0.0.1:0"); err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("Serve did not return within 10s of cancel")
-		}
-	})
-	return s.Addr()
+	return strings.TrimPrefix(serve(t, h), "http://")
 }
 
 // dial opens a raw connection closed when the test ends.
