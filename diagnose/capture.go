@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/hsup/hsup/fdlimit"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -31,6 +33,13 @@ type Config struct {
 	DumpSignal syscall.Signal // sent to the child before the collectors run; 0 = none
 	DumpWait   time.Duration  // wait after DumpSignal before the output tail is read (0 = DefaultDumpWait)
 	DumpURL    string         // fetched into dump-url.txt, e.g. a Go child's /debug/pprof/goroutine?debug=2; "" = none
+
+	// Nofile is summary.json's nofile_soft when the child's own limit
+	// cannot be read (macOS has no /proc/PID/limits): the soft limit hsup
+	// knows the child started with; 0 = unknown. NofileSource, written as
+	// nofile_source, says where it came from.
+	Nofile       uint64
+	NofileSource fdlimit.Source
 
 	Tail   *Tail      // the child's recent output, written to output-tail.txt; may be nil
 	Health func() any // snapshot for summary.json, marshalled as is; must not block; may be nil

@@ -7,7 +7,8 @@
 // 0600) under Config.Dir holding:
 //
 //	summary.json        reason, pid, captured_at, uptime_seconds, nofile_soft,
-//	                    open_fds, threads, fd_source, top_files, health, collectors
+//	                    nofile_source, open_fds, threads, fd_source, top_files,
+//	                    health, collectors
 //	lsof.txt            `lsof -nP -p PID`, when lsof is found (macOS: /usr/sbin/lsof first)
 //	fds.txt             Linux, when lsof is absent or failed: "fd -> target" from /proc
 //	threads.txt         Linux: tid, name, state, wchan, kernel stack per thread;

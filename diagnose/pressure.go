@@ -31,11 +31,17 @@ type Pressure struct {
 	Warn     float64       // fraction of the limit; 0 = DefaultWarn, < 0 = no warnings
 	Restart  float64       // fraction of the limit; 0 = off
 	Interval time.Duration // between counts; 0 = DefaultInterval
-	Limit    uint64        // used when the child's own limit cannot be read (macOS); 0 = none
-	Log      *zap.Logger   // may be nil
+	// Limit is judged against when the child's own limit cannot be read
+	// (macOS): the limit hsup knows the child started with; 0 = none, and
+	// then nothing is judged. LimitSource says where it came from.
+	Limit       uint64
+	LimitSource fdlimit.Source
+	Log         *zap.Logger // may be nil
 
-	// count is the measurement seam: nil counts with package fdlimit.
-	count func(pid int) (open int, limit uint64, err error)
+	// count and softLimit are the measurement seams: nil means package
+	// fdlimit's Count and SoftLimit.
+	count     func(pid int) (int, error)
+	softLimit func(pid int) (uint64, error)
 }
 
 // Action is what one count leads to.
@@ -55,7 +61,8 @@ func (a Action) String() string {
 // Reading is one successful count and what it leads to.
 type Reading struct {
 	Open   int
-	Limit  uint64 // the soft limit judged against (the child's own, or Pressure.Limit)
+	Limit  uint64         // the soft limit judged against (the child's own, or Pressure.Limit); 0 = unknown
+	Source fdlimit.Source // where Limit came from; "" when unknown
 	Action Action
 	Detail string // one sentence for ActWarn and ActRestart
 }
@@ -104,7 +111,7 @@ func (p *Pressure) Watch(ctx context.Context, pid int, report func(Reading)) {
 		log = zap.NewNop()
 	}
 	log = log.With(zap.Int("pid", pid))
-	m := meter{log: log, fallback: p.Limit, count: p.count}
+	m := p.meter(log)
 	armed := true
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -114,8 +121,8 @@ func (p *Pressure) Watch(ctx context.Context, pid int, report func(Reading)) {
 			return
 		case <-timer.C:
 		}
-		if open, limit, ok := m.measure(pid); ok {
-			r := Reading{Open: open, Limit: limit}
+		if open, limit, source, ok := m.measure(pid); ok {
+			r := Reading{Open: open, Limit: limit, Source: source}
 			r.Action, armed = decide(open, limit, armed, warn, p.Restart)
 			r.Detail = explain(r, log)
 			report(r)
@@ -129,7 +136,7 @@ func (p *Pressure) Watch(ctx context.Context, pid int, report func(Reading)) {
 
 // explain logs a reading that leads somewhere and returns its sentence.
 func explain(r Reading, log *zap.Logger) string {
-	fields := []zap.Field{zap.Int("open_fds", r.Open), zap.Uint64("nofile_limit", r.Limit)}
+	fields := []zap.Field{zap.Int("open_fds", r.Open), zap.Uint64("nofile_limit", r.Limit), zap.String("nofile_source", string(r.Source))}
 	switch r.Action {
 	case ActWarn:
 		log.Warn("child is close to its open-file limit; capturing a diagnostics bundle (raise --nofile or look for a descriptor leak)", fields...)
@@ -147,37 +154,64 @@ func gone(pid int) bool {
 	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
 
+// judgeLimit is the pure choice of the limit a count is judged against:
+// the child's own when it could be read, else the fallback with its
+// source, else none (0, "").
+func judgeLimit(own uint64, ownErr error, fallback uint64, source fdlimit.Source) (uint64, fdlimit.Source) {
+	switch {
+	case ownErr == nil:
+		return own, fdlimit.SourceChild
+	case fallback > 0:
+		return fallback, source
+	}
+	return 0, ""
+}
+
 // meter counts and finds the limit, logging each kind of failure once
 // rather than every Interval.
 type meter struct {
-	log                    *zap.Logger
-	fallback               uint64
-	count                  func(pid int) (int, uint64, error)
-	countFailed, noLimitOK bool
+	log                      *zap.Logger
+	fallback                 uint64
+	source                   fdlimit.Source
+	count                    func(pid int) (int, error)
+	softLimit                func(pid int) (uint64, error)
+	countFailed, limitLogged bool
 }
 
-func (m *meter) measure(pid int) (int, uint64, bool) {
-	if m.count != nil {
-		open, limit, err := m.count(pid)
-		return open, limit, err == nil
+// meter is a meter on p's fallback and seams.
+func (p *Pressure) meter(log *zap.Logger) *meter {
+	m := &meter{log: log, fallback: p.Limit, source: p.LimitSource, count: p.count, softLimit: p.softLimit}
+	if m.count == nil {
+		m.count = fdlimit.Count
 	}
-	open, err := fdlimit.Count(pid)
+	if m.softLimit == nil {
+		m.softLimit = fdlimit.SoftLimit
+	}
+	return m
+}
+
+// measure counts pid's descriptors and finds the limit to judge them
+// against; false when they could not be counted.
+func (m *meter) measure(pid int) (int, uint64, fdlimit.Source, bool) {
+	open, err := m.count(pid)
 	if err != nil {
 		if !m.countFailed && !gone(pid) { // a child that already exited is not a counting problem
 			m.log.Warn("cannot count the child's open files; FD pressure is not watched until it works", zap.Error(err))
 		}
 		m.countFailed = true
-		return 0, 0, false
+		return 0, 0, "", false
 	}
 	m.countFailed = false
-	limit, err := fdlimit.SoftLimit(pid)
-	if err != nil {
-		limit = m.fallback
-		if !m.noLimitOK {
-			m.log.Debug("child's RLIMIT_NOFILE not readable; using the configured limit",
-				zap.Uint64("limit", limit), zap.Error(err))
-			m.noLimitOK = true
+	own, err := m.softLimit(pid)
+	limit, source := judgeLimit(own, err, m.fallback, m.source)
+	if err != nil && !m.limitLogged {
+		m.limitLogged = true
+		if limit == 0 {
+			m.log.Warn("child's RLIMIT_NOFILE is not readable and hsup knows no limit it started with; FD pressure is not judged", zap.Error(err))
+		} else {
+			m.log.Debug("child's RLIMIT_NOFILE not readable; judging against the limit it started with",
+				zap.Uint64("limit", limit), zap.String("source", string(source)), zap.Error(err))
 		}
 	}
-	return open, limit, true
+	return open, limit, source, true
 }

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -53,9 +54,12 @@ type fakeCounts struct {
 	limit uint64
 }
 
-func (f *fakeCounts) count(int) (int, uint64, error) { return int(f.open.Load()), f.limit, nil }
+func (f *fakeCounts) count(int) (int, error)        { return int(f.open.Load()), nil }
+func (f *fakeCounts) softLimit(int) (uint64, error) { return f.limit, nil }
 
 // watchVirtual runs Watch in the bubble; readings arrive on the channel.
+// The pid is the test's own: the counts are fake, but a failed count asks
+// whether the pid still exists (kill 0), which must not probe a stranger.
 func watchVirtual(t *testing.T, p *Pressure) (chan Reading, context.CancelFunc, <-chan struct{}) {
 	t.Helper()
 	readings := make(chan Reading, 100)
@@ -63,7 +67,7 @@ func watchVirtual(t *testing.T, p *Pressure) (chan Reading, context.CancelFunc, 
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		p.Watch(ctx, 42, func(r Reading) { readings <- r })
+		p.Watch(ctx, os.Getpid(), func(r Reading) { readings <- r })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return readings, cancel, done
@@ -72,7 +76,7 @@ func watchVirtual(t *testing.T, p *Pressure) (chan Reading, context.CancelFunc, 
 func TestWatchWarnsOncePerCrossing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeCounts{limit: 200}
-		p := &Pressure{Warn: 0.8, Interval: 10 * time.Second, Log: zaptest.NewLogger(t), count: f.count}
+		p := &Pressure{Warn: 0.8, Interval: 10 * time.Second, Log: zaptest.NewLogger(t), count: f.count, softLimit: f.softLimit}
 		f.open.Store(10)
 		readings, _, _ := watchVirtual(t, p)
 		var acts []Action
@@ -102,7 +106,7 @@ func TestWatchReportsRestartAndReturns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeCounts{limit: 200}
 		f.open.Store(185)
-		p := &Pressure{Warn: 0.8, Restart: 0.9, Interval: time.Second, Log: zaptest.NewLogger(t), count: f.count}
+		p := &Pressure{Warn: 0.8, Restart: 0.9, Interval: time.Second, Log: zaptest.NewLogger(t), count: f.count, softLimit: f.softLimit}
 		readings, _, done := watchVirtual(t, p)
 		if r := <-readings; r.Action != ActRestart || r.Detail != "185 of 200 file descriptors open" {
 			t.Fatalf("reading %+v, want a restart with its sentence", r)
@@ -117,7 +121,7 @@ func TestWatchReportsRestartAndReturns(t *testing.T) {
 func TestWatchStopsOnCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &Pressure{Interval: time.Second, Limit: 10, Log: zaptest.NewLogger(t),
-			count: func(int) (int, uint64, error) { return 0, 0, errors.New("no such process") }}
+			count: func(int) (int, error) { return 0, errors.New("no such process") }}
 		readings, cancel, done := watchVirtual(t, p)
 		time.Sleep(time.Minute) // counting fails quietly, every second
 		cancel()

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zaptest"
+
+	"github.com/hsup/hsup/fdlimit"
 )
 
 func init() {
@@ -61,11 +64,17 @@ func startFDChild(t *testing.T) *child {
 }
 
 // TestWatchRealChild counts a real child's descriptors against the limit
-// it set itself (read from the kernel, not hsup's setting): a leak past
-// Restart is reported once, then Watch returns.
+// it set itself: on Linux read from the kernel, not hsup's setting; on
+// macOS, which shows no other process's limit, the one hsup was given. A
+// leak past Restart is reported once, then Watch returns.
 func TestWatchRealChild(t *testing.T) {
 	c := startFDChild(t)
-	p := &Pressure{Warn: 0.8, Restart: 0.9, Interval: 20 * time.Millisecond, Log: zaptest.NewLogger(t)}
+	p := &Pressure{Warn: 0.8, Restart: 0.9, Interval: 20 * time.Millisecond, Log: zaptest.NewLogger(t),
+		Limit: fdChildLimit, LimitSource: fdlimit.SourceSet}
+	wantSource := fdlimit.SourceSet
+	if runtime.GOOS == "linux" {
+		wantSource = fdlimit.SourceChild
+	}
 	readings := make(chan Reading, 1000)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -78,8 +87,8 @@ func TestWatchRealChild(t *testing.T) {
 		<-done
 	})
 	first := recvReading(t, readings)
-	if first.Limit != fdChildLimit || first.Action != ActNone {
-		t.Fatalf("first reading %+v, want the child's own limit %d and nothing to do", first, fdChildLimit)
+	if first.Limit != fdChildLimit || first.Source != wantSource || first.Action != ActNone {
+		t.Fatalf("first reading %+v, want the child's limit %d from %q and nothing to do", first, fdChildLimit, wantSource)
 	}
 	c.send(t, "open 185")
 	for {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/hsup/hsup/fdlimit"
 )
 
 // Summary is the content of summary.json. Unknown numbers are null.
@@ -12,7 +14,8 @@ type Summary struct {
 	PID           int               `json:"pid"`
 	CapturedAt    string            `json:"captured_at"` // RFC 3339, UTC, milliseconds
 	UptimeSeconds *float64          `json:"uptime_seconds"`
-	NofileSoft    *uint64           `json:"nofile_soft"` // math.MaxUint64 = unlimited
+	NofileSoft    *uint64           `json:"nofile_soft"`   // math.MaxUint64 = unlimited
+	NofileSource  fdlimit.Source    `json:"nofile_source"` // "child", "set_by_hsup", "inherited" or "" (unknown)
 	OpenFDs       *int              `json:"open_fds"`
 	Threads       *int              `json:"threads"`
 	FDSource      string            `json:"fd_source"` // "lsof", "proc" or "" (none)
@@ -32,9 +35,7 @@ func (r *run) summary(now time.Time, reason string, childStart time.Time, health
 		up := now.Sub(childStart).Seconds()
 		s.UptimeSeconds = &up
 	}
-	if results["limits"].OK && r.hasLimit {
-		s.NofileSoft = &r.nofile
-	}
+	s.NofileSoft, s.NofileSource = r.nofileSoft(results["limits"].OK)
 	if results["threads"].OK && r.threads > 0 {
 		s.Threads = &r.threads
 	}
@@ -60,6 +61,21 @@ func (r *run) summary(now time.Time, reason string, childStart time.Time, health
 		return []byte(fmt.Sprintf("{\"error\": %q}\n", err.Error()))
 	}
 	return append(b, '\n')
+}
+
+// nofileSoft is the soft RLIMIT_NOFILE for the summary and its source:
+// the child's own when the limits collector read it (Linux), else the
+// one hsup knows the child started with (Config.Nofile), else none.
+func (r *run) nofileSoft(limitsOK bool) (*uint64, fdlimit.Source) {
+	switch {
+	case limitsOK && r.hasLimit:
+		n := r.nofile
+		return &n, fdlimit.SourceChild
+	case r.cfg.Nofile > 0:
+		n := r.cfg.Nofile
+		return &n, r.cfg.NofileSource
+	}
+	return nil, ""
 }
 
 // marshalHealth keeps a snapshot that does not marshal from costing the

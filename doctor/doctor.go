@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"io/fs"
 	"math"
 	"strconv"
 	"strings"
@@ -71,6 +72,17 @@ type Input struct {
 	GUIEvidence string
 	JobPlist    string
 
+	// Plist is the launchd plist `hsup doctor --plist` points at, on any
+	// platform, "" when none: doctor judges --stop-grace against its
+	// ExitTimeOut, or against JobPlist's when Plist is "". ReadFile reads
+	// them; nil reads nothing (every plist is unreadable).
+	Plist    string
+	ReadFile func(name string) ([]byte, error)
+
+	// EUID is hsup's effective user id: py-spy needs root (0) on macOS
+	// to read another process's memory, so diagnose skips it otherwise.
+	EUID int
+
 	// The paths a LaunchAgent or LaunchDaemon must read, checked against
 	// the folders macOS guards with TCC (darwin only): hsup's own
 	// executable, the program as hsup execs it (absolute) and its symlink
@@ -103,6 +115,9 @@ type Collector struct {
 	Name      string
 	Available bool
 	Purpose   string
+	// Skipped says why an installed collector will not run, "" when it
+	// will.
+	Skipped string
 }
 
 // Manager is the service manager that started hsup.
@@ -120,7 +135,11 @@ type Report struct {
 	Collectors []Collector
 	Manager    Manager
 	Launchd    Launchd // macOS only; zero elsewhere
-	Warnings   []string
+	// LaunchdStop is launchd's stop timeout when launchd starts hsup, or
+	// would (doctor run from a terminal on macOS), or Input.Plist names a
+	// plist; zero otherwise.
+	LaunchdStop LaunchdStop
+	Warnings    []string
 }
 
 // ExitCode is 0 for a clean report and 1 when there are warnings.
@@ -140,6 +159,10 @@ func Check(in Input) Report {
 		Collectors: collectors(in),
 		Manager:    DetectManager(in),
 	}
+	r.LaunchdStop = launchdStop(in, r.Manager)
+	if r.Manager.Name == "launchd" && in.ManagerStopTimeout == 0 {
+		r.Manager.StopTimeout = r.LaunchdStop.Timeout
+	}
 	r.Launchd = launchdFacts(in, r.Manager)
 	r.Warnings = warnings(in, r)
 	return r
@@ -151,6 +174,11 @@ func withDefaults(in Input) Input {
 	}
 	if in.Getenv == nil {
 		in.Getenv = func(string) string { return "" }
+	}
+	if in.ReadFile == nil {
+		in.ReadFile = func(name string) ([]byte, error) {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		}
 	}
 	return in
 }
@@ -247,6 +275,19 @@ func collectors(in Input) []Collector {
 	}
 	for i := range c {
 		c[i].Available = in.LookPath(c[i].Name)
+		if c[i].Available && c[i].Name == "py-spy" {
+			c[i].Skipped = pySpySkipped(in)
+		}
 	}
 	return c
+}
+
+// pySpySkipped says why diagnose will not run an installed py-spy: it
+// reads the child's memory, which macOS allows only to root, so diagnose
+// skips it there without root rather than record a failure.
+func pySpySkipped(in Input) string {
+	if in.GOOS != "darwin" || in.EUID == 0 {
+		return ""
+	}
+	return fmt.Sprintf("found, but py-spy needs root on macOS and this is uid %d; for Python stacks use --dump-signal=USR1 with faulthandler", in.EUID)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hsup/hsup/launchd"
+	"github.com/hsup/hsup/managed"
 )
 
 // defaults mirrors the run flags' defaults on a Linux box started by hand.
@@ -78,10 +79,14 @@ func TestWarnings(t *testing.T) {
 		want  string // substring of the only warning; "" for none
 	}{
 		{name: "defaults on linux", input: func(in Input) Input { return in }},
-		{name: "macOS, grace within launchd's stop timeout", input: func(in Input) Input {
-			in.GOOS, in.StopGrace = "darwin", launchd.DefaultExitTimeOut-time.Second
+		{name: "macOS, grace and margin within launchd's default stop timeout", input: func(in Input) Input {
+			in.GOOS, in.StopGrace = "darwin", launchd.DefaultExitTimeOut-managed.StopMargin
 			return in
 		}},
+		{name: "macOS, grace within launchd's default stop timeout but not the margin", input: func(in Input) Input {
+			in.GOOS, in.StopGrace = "darwin", launchd.DefaultExitTimeOut-time.Second
+			return in
+		}, want: fmt.Sprintf("--stop-grace 4s leaves hsup 1s of the launchd stop timeout %s (hsup would be installed under)", launchd.DefaultExitTimeOut)},
 		{name: "defaults under systemd", input: func(in Input) Input {
 			in.Getenv = env("INVOCATION_ID", "x", "NOTIFY_SOCKET", "/run/systemd/notify", "WATCHDOG_USEC", "30000000")
 			return in
@@ -109,6 +114,10 @@ func TestWarnings(t *testing.T) {
 			in.Getenv, in.StopGrace = env("NOTIFY_SOCKET", "/run/n"), 2*time.Minute
 			return in
 		}, want: "systemd stop timeout 1m30s (that starts hsup)"},
+		{name: "grace within systemd's stop timeout but not the margin", input: func(in Input) Input {
+			in.Getenv, in.StopGrace = env("NOTIFY_SOCKET", "/run/n"), 88*time.Second
+			return in
+		}, want: "--stop-grace 1m28s leaves hsup 2s of the systemd stop timeout 1m30s (that starts hsup) to kill the child's group and exit, under the 5s margin hsup allows; generate the unit with `hsup systemd unit` (TimeoutStopSec = grace + 5s) or lower --stop-grace to 1m25s"},
 		{name: "grace fits a known longer timeout", input: func(in Input) Input {
 			in.Getenv, in.StopGrace, in.ManagerStopTimeout = env("NOTIFY_SOCKET", "/run/n"), 2*time.Minute, 125*time.Second
 			return in
@@ -192,6 +201,43 @@ func TestDetectManager(t *testing.T) {
 			}
 			if got != tt.want {
 				t.Fatalf("DetectManager = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCollectors(t *testing.T) {
+	all := func(string) bool { return true }
+	tests := []struct {
+		name     string
+		goos     string
+		euid     int
+		lookPath func(string) bool
+		want     string // py-spy's line in the report, spaces squeezed
+	}{
+		{name: "linux user", goos: "linux", euid: 1000, lookPath: all, want: "py-spy found Python thread stacks (py-stack.txt)"},
+		{name: "macOS root", goos: "darwin", euid: 0, lookPath: all, want: "py-spy found Python thread stacks (py-stack.txt)"},
+		{name: "macOS user", goos: "darwin", euid: 501, lookPath: all,
+			want: "py-spy skipped Python thread stacks (py-stack.txt): found, but py-spy needs root on macOS and this is uid 501; for Python stacks use --dump-signal=USR1 with faulthandler"},
+		{name: "macOS user without py-spy", goos: "darwin", euid: 501, lookPath: func(n string) bool { return n != "py-spy" },
+			want: "py-spy missing Python thread stacks (py-stack.txt)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := defaults()
+			in.GOOS, in.EUID, in.LookPath = tt.goos, tt.euid, tt.lookPath
+			var b bytes.Buffer
+			if err := Check(in).Write(&b); err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			for l := range strings.Lines(b.String()) {
+				if strings.HasPrefix(l, "  py-spy ") {
+					got = strings.Join(strings.Fields(l), " ")
+				}
+			}
+			if got != tt.want {
+				t.Fatalf("py-spy line = %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // mac is defaults() on a Mac as the CLI gathers it from a terminal: uid
@@ -20,8 +19,17 @@ func mac() Input {
 	in.Args = []string{"-m", "webui", "--data=/Users/ana/srv/webui/data"}
 	in.NofileHard, in.NofileCap = math.MaxInt64, 61440
 	in.Getenv = env("XPC_SERVICE_NAME", "0")
-	// Under any launchd stop timeout (launchd.DefaultExitTimeOut).
-	in.StopGrace = 3 * time.Second
+	in.EUID = in.UID
+	// launchd.DefaultExitTimeOut (5s) is all of managed.StopMargin, so
+	// only a grace of 0 fits it; the stop tests set their own.
+	in.StopGrace = 0
+	// The plists of the job tests, as `hsup launchd plist` writes them
+	// (ExitTimeOut 15).
+	agent, daemon := generated(false), generated(true)
+	in.ReadFile = files(map[string][]byte{
+		"/Users/ana/Library/LaunchAgents/com.example.webui.plist": agent,
+		"/Library/LaunchDaemons/com.example.webui.plist":          daemon,
+	})
 	return in
 }
 
@@ -334,8 +342,9 @@ func Example_macOS() {
 	//   sample  found    native thread samples (threads.txt)
 	//
 	// Service manager: none (XPC_SERVICE_NAME=application.com.microsoft.VSCode.81289117.81289123 is an app's terminal, not a launchd job)
-	//   launchd domain  none: not a launchd job; `hsup launchd plist` installs a LaunchAgent into gui/501, `hsup launchd plist --daemon` a LaunchDaemon into system
-	//   GUI session     no (/dev/console is owned by uid 0: nobody is logged in at the screen)
+	//   launchd stop timeout  5s (launchd's default for a plist without ExitTimeOut; name a plist with --plist)
+	//   launchd domain        none: not a launchd job; `hsup launchd plist` installs a LaunchAgent into gui/501, `hsup launchd plist --daemon` a LaunchDaemon into system
+	//   GUI session           no (/dev/console is owned by uid 0: nobody is logged in at the screen)
 	//
 	// Warnings:
 	//   - --nofile 0 inherits a soft RLIMIT_NOFILE of 256 (launchd's default is 256): a server leaking a few handles runs out quickly; set --nofile 4096

@@ -71,10 +71,11 @@ func JobLabel(xpcServiceName string) string {
 }
 
 // installTarget is the manager hsup will most likely be installed under
-// when doctor runs from a terminal: launchd on macOS, systemd elsewhere.
-func installTarget(in Input) Manager {
-	if in.GOOS == "darwin" {
-		return Manager{Name: "launchd", StopTimeout: launchd.DefaultExitTimeOut}
+// when doctor runs from a terminal: launchd on macOS or when pointed at a
+// plist (with the plist's stop timeout, ls), systemd elsewhere.
+func installTarget(in Input, ls LaunchdStop) Manager {
+	if in.GOOS == "darwin" || in.Plist != "" {
+		return Manager{Name: "launchd", StopTimeout: ls.Timeout}
 	}
 	return Manager{Name: "systemd", StopTimeout: systemd.DefaultTimeoutStopSec}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hsup/hsup/launchd"
-	"github.com/hsup/hsup/managed"
 )
 
 // Thresholds behind the warnings.
@@ -32,7 +31,7 @@ func warnings(in Input, r Report) []string {
 	if in.BackoffMin <= 0 {
 		add("backoff %s..%s: the minimum must be above 0, or a crashing child restarts in a tight loop; set --backoff-min 1s --backoff-max 60s", in.BackoffMin, in.BackoffMax)
 	}
-	w = append(w, stopWarnings(in, r.Manager)...)
+	w = append(w, stopWarnings(in, r.Manager, r.LaunchdStop)...)
 	w = append(w, nofileWarnings(in, r.Manager)...)
 	w = append(w, listenWarnings(in, r.Manager)...)
 	w = append(w, sessionWarnings(in, r.Launchd)...)
@@ -72,33 +71,6 @@ func probeWarnings(in Input) []string {
 	}
 	if in.heartbeatEnabled() && in.HeartbeatStale < MinStaleProbes*in.HealthInterval {
 		add("--heartbeat-stale %s is under %d probe intervals (%s): one slow probe or a GC/GIL pause makes the heartbeat look stale and restarts a healthy child; use at least %s", in.HeartbeatStale, MinStaleProbes, in.HealthInterval, MinStaleProbes*in.HealthInterval)
-	}
-	return w
-}
-
-func stopWarnings(in Input, m Manager) []string {
-	var w []string
-	target, how := m, "that starts hsup"
-	if m.Name == "none" {
-		target, how = installTarget(in), "hsup would be installed under"
-	}
-	if target.StopTimeout > 0 && in.StopGrace >= target.StopTimeout {
-		add := fmt.Sprintf("--stop-grace %s is not below the %s stop timeout %s (%s): it kills hsup before hsup kills the child's group; ", in.StopGrace, target.Name, target.StopTimeout, how)
-		switch target.Name {
-		case "launchd":
-			add += fmt.Sprintf("generate the plist with `hsup launchd plist` (ExitTimeOut = grace + %s) or lower --stop-grace", managed.StopMargin)
-		case "systemd":
-			add += fmt.Sprintf("generate the unit with `hsup systemd unit` (TimeoutStopSec = grace + %s) or lower --stop-grace", managed.StopMargin)
-		default:
-			add += "raise the runtime's stop timeout (docker stop -t, terminationGracePeriodSeconds) or lower --stop-grace"
-		}
-		w = append(w, add)
-	}
-	if m.Name == "systemd" && in.Getenv("NOTIFY_SOCKET") == "" {
-		w = append(w, "systemd started hsup without NOTIFY_SOCKET: the unit is not Type=notify, so systemd never learns readiness and the watchdog is off; generate it with `hsup systemd unit`")
-	}
-	if m.Watchdog > 0 && m.Watchdog < 2*time.Second {
-		w = append(w, fmt.Sprintf("systemd WatchdogSec %s is under 2s: hsup pings at half and a busy machine misses it; use 30s", m.Watchdog))
 	}
 	return w
 }

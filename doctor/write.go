@@ -6,10 +6,13 @@ import (
 	"text/tabwriter"
 )
 
+// printer writes formatted text; Write hands it a tabwriter.
+type printer func(format string, a ...any)
+
 // Write prints the report for an operator.
 func (r Report) Write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	p := func(format string, a ...any) { fmt.Fprintf(tw, format, a...) }
+	p := printer(func(format string, a ...any) { fmt.Fprintf(tw, format, a...) })
 	p("Worst-case detection time (failure start to restart decision):\n")
 	for _, b := range r.Budgets {
 		if b.Off {
@@ -21,29 +24,16 @@ func (r Report) Write(w io.Writer) error {
 	p("\nChild RLIMIT_NOFILE: %s\n", r.Nofile)
 	p("\nDiagnostics collectors:\n")
 	for _, c := range r.Collectors {
-		state := "missing"
-		if c.Available {
+		state, purpose := "missing", c.Purpose
+		switch {
+		case c.Available && c.Skipped != "":
+			state, purpose = "skipped", purpose+": "+c.Skipped
+		case c.Available:
 			state = "found"
 		}
-		p("  %s\t%s\t%s\n", c.Name, state, c.Purpose)
+		p("  %s\t%s\t%s\n", c.Name, state, purpose)
 	}
-	m := r.Manager
-	p("\nService manager: %s (%s)", m.Name, m.Evidence)
-	if m.StopTimeout > 0 {
-		p(", stop timeout %s", m.StopTimeout)
-	}
-	if m.Watchdog > 0 {
-		p(", watchdog %s (hsup pings every %s)", m.Watchdog, m.Watchdog/2)
-	}
-	p("\n")
-	if l := r.Launchd; l.GUISession != "" {
-		if l.Domain != "" {
-			p("  launchd domain\t%s (%s)\n", l.Domain, l.DomainWhy)
-		} else {
-			p("  launchd domain\tnone: not a launchd job; %s\n", l.Install)
-		}
-		p("  GUI session\t%s (%s)\n", l.GUISession, l.GUIEvidence)
-	}
+	r.writeManager(p)
 	if len(r.Warnings) == 0 {
 		p("\nNo warnings.\n")
 	} else {
@@ -56,4 +46,32 @@ func (r Report) Write(w io.Writer) error {
 		return fmt.Errorf("write doctor report: %w", err)
 	}
 	return nil
+}
+
+// writeManager prints the service manager and the launchd facts.
+func (r Report) writeManager(p printer) {
+	m, ls := r.Manager, r.LaunchdStop
+	p("\nService manager: %s (%s)", m.Name, m.Evidence)
+	// launchd's timeout gets its own line below, with its source.
+	if m.StopTimeout > 0 && (m.Name != "launchd" || ls.Source == "") {
+		p(", stop timeout %s", m.StopTimeout)
+	}
+	if m.Watchdog > 0 {
+		p(", watchdog %s (hsup pings every %s)", m.Watchdog, m.Watchdog/2)
+	}
+	p("\n")
+	switch {
+	case ls.Forever:
+		p("  launchd stop timeout\tnone (%s)\n", ls.Source)
+	case ls.Source != "":
+		p("  launchd stop timeout\t%s (%s)\n", ls.Timeout, ls.Source)
+	}
+	if l := r.Launchd; l.GUISession != "" {
+		if l.Domain != "" {
+			p("  launchd domain\t%s (%s)\n", l.Domain, l.DomainWhy)
+		} else {
+			p("  launchd domain\tnone: not a launchd job; %s\n", l.Install)
+		}
+		p("  GUI session\t%s (%s)\n", l.GUISession, l.GUIEvidence)
+	}
 }

@@ -32,8 +32,23 @@ func CountLsofFields(out []byte) int {
 	return n
 }
 
+// countEither counts pid's descriptors with primary and, only when that
+// fails, with fallback. The error, when both fail, names both failures.
+func countEither(pid int, primary, fallback func(pid int) (int, error)) (int, error) {
+	n, err := primary(pid)
+	if err == nil {
+		return n, nil
+	}
+	n, errFallback := fallback(pid)
+	if errFallback != nil {
+		return 0, errors.Join(err, errFallback)
+	}
+	return n, nil
+}
+
 // countLsof counts pid's open descriptors with lsof, bounded by lsofTimeout.
-// It is the macOS counter; it builds everywhere so it is tested on Linux too.
+// It is macOS's fallback counter; it builds everywhere so it is tested on
+// Linux too.
 func countLsof(pid int) (int, error) {
 	path, err := exec.LookPath("lsof")
 	if err != nil {

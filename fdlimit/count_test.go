@@ -33,7 +33,7 @@ const inheritSlack = 8
 
 // startHolder starts `sleep` holding extra open files: stdin, stdout,
 // stderr plus extra.
-func startHolder(t *testing.T, extra int) *exec.Cmd {
+func startHolder(t testing.TB, extra int) *exec.Cmd {
 	t.Helper()
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {

@@ -12,4 +12,14 @@
 // execs the program, as chpst does. The wanted value is clamped to the
 // hard limit (and on macOS to kern.maxfilesperproc); a limit that cannot
 // be raised is reported, never fatal.
+//
+// For the same reason, what a child started without the shim inherits is
+// hsup's start-up limit, which only a child can show: Inherited asks one.
+//
+// Count reads /proc/PID/fd on Linux; on macOS it calls
+// proc_pidinfo(PROC_PIDLISTFDS) through gopsutil (purego, no cgo, no
+// exec) and runs lsof only when that call fails. SoftLimit reads
+// /proc/PID/limits; macOS has no way to read another process's limit, so
+// callers judge against the one they know the child started with, and say
+// so with a Source.
 package fdlimit

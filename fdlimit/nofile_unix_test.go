@@ -25,7 +25,9 @@ const startedEnv = "FDLIMIT_TEST_STARTED=1"
 // new image's Go runtime sees START as its start-up limit). Then, as hsup
 // does, MODE "fork" raises its own limit with RaiseOwn, prints it and
 // starts a shell that prints the soft limit it inherited; as the shim
-// does, MODE "exec" applies N to itself and execs that shell.
+// does, MODE "exec" applies N to itself and execs that shell; as hsup does
+// with --nofile=0, MODE "inherited" raises its own limit, then prints
+// RaiseOwn's Before and what Inherited says a child gets.
 func helperLimits(args ...string) int {
 	if len(args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: limits START MODE N")
@@ -62,6 +64,16 @@ func helperLimits(args ...string) int {
 		}
 		fmt.Print("child ")
 		return fail(syscall.Exec("/bin/sh", shell, os.Environ()))
+	case "inherited":
+		own, err := RaiseOwn()
+		if err != nil {
+			return fail(err)
+		}
+		n, err := Inherited()
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Printf("before %d\nchild %d\n", own.Before, n)
 	}
 	return 0
 }
@@ -139,5 +151,33 @@ func TestRaiseOwn(t *testing.T) {
 	}
 	if lim.Cur != own.Soft {
 		t.Errorf("soft limit %d after RaiseOwn, it said %d", lim.Cur, own.Soft)
+	}
+}
+
+// TestInherited starts a process under a low start-up limit that raises
+// its own, as hsup does: Inherited tells the start-up limit its children
+// get, which RaiseOwn's Before does not (the Go runtime had raised the
+// limit before any of hsup's code ran).
+func TestInherited(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Max < 1024 {
+		t.Skipf("hard limit %d is too low", lim.Max)
+	}
+	out, err := reexec.Command(t, "limits", "300", "inherited", "0").Output()
+	if err != nil {
+		t.Fatalf("helper: %v; output %q", err, out)
+	}
+	var before, child uint64
+	if _, err := fmt.Sscanf(string(out), "before %d\nchild %d\n", &before, &child); err != nil {
+		t.Fatalf("helper printed %q: %v", out, err)
+	}
+	if child != 300 {
+		t.Fatalf("Inherited() = %d, want the start-up limit 300", child)
+	}
+	if before == 300 {
+		t.Fatalf("RaiseOwn's Before = 300: the Go runtime no longer raises the limit at start-up, and Before could replace Inherited")
 	}
 }

@@ -51,6 +51,8 @@ func FuzzGenerateDecode(f *testing.F) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("round trip:\n got %#v\nwant %#v\n%s", got, want, data)
 		}
+		logs, _ := c.LogDirectory()
+		c.RunArgs = logFileArgs(c.RunArgs, logs)
 		if argv, _ := c.Argv(); !slices.Equal(got.ProgramArguments, argv) {
 			t.Fatalf("ProgramArguments = %q, want %q", got.ProgramArguments, argv)
 		}

@@ -81,11 +81,14 @@ func TestKeysDocumented(t *testing.T) {
 
 // wantKeys is the generic decoding of the plist c should give.
 func wantKeys(c Config, keepAlive any) map[string]any {
+	logs := "/Users/ann/Library/Logs/" + c.Label
+	if c.Daemon {
+		logs = "/Library/Logs/" + c.Label
+	}
 	var argv []any
-	for _, a := range argvOf(c) {
+	for _, a := range argvOf(c, logs) {
 		argv = append(argv, a)
 	}
-	logs := "/Users/ann/Library/Logs/" + c.Label
 	want := map[string]any{
 		"Label": c.Label, "ProgramArguments": argv, "RunAtLoad": true, "KeepAlive": keepAlive,
 		"ProcessType": "Standard", "ThrottleInterval": uint64(10), "ExitTimeOut": uint64(15),
@@ -94,12 +97,11 @@ func wantKeys(c Config, keepAlive any) map[string]any {
 		"SoftResourceLimits":   map[string]any{"NumberOfFiles": uint64(4096)},
 	}
 	if c.Daemon {
-		logs = "/Library/Logs/" + c.Label
 		want["UserName"], want["GroupName"] = c.UserName, c.GroupName
 		want["EnvironmentVariables"] = map[string]any{"PATH": c.Path}
 		delete(want, "SoftResourceLimits")
 	}
-	want["StandardOutPath"], want["StandardErrorPath"] = logs+"/stdout.log", logs+"/stderr.log"
+	want["StandardOutPath"], want["StandardErrorPath"] = logs+"/launchd.log", logs+"/launchd.log"
 	return want
 }
 

@@ -118,54 +118,50 @@ type Config struct {
 // NewJob checks c and builds the Job, or returns an error naming the first
 // value that would make a broken plist.
 func NewJob(c Config) (Job, error) {
-	if err := ValidateLabel(c.Label); err != nil {
+	if err := c.check(); err != nil {
 		return Job{}, err
 	}
-	argv, err := programArguments(c)
+	logDir, err := c.LogDirectory()
 	if err != nil {
 		return Job{}, err
 	}
-	exit, err := exitTimeOut(c)
-	if err != nil {
-		return Job{}, err
-	}
-	keepAlive, err := KeepAliveFor(c.Restart)
-	if err != nil {
-		return Job{}, err
-	}
-	processType, err := c.processType()
-	if err != nil {
-		return Job{}, err
-	}
-	if err := c.checkUser(); err != nil {
-		return Job{}, err
-	}
-	logDir, err := c.logDir()
-	if err != nil {
-		return Job{}, err
-	}
-	if err := c.checkDirs(); err != nil {
-		return Job{}, err
-	}
+	c.RunArgs = logFileArgs(c.RunArgs, logDir)
 	j := Job{
-		Label:             c.Label,
-		ProgramArguments:  argv,
-		UserName:          c.UserName,
-		GroupName:         c.GroupName,
-		RunAtLoad:         true,
-		KeepAlive:         keepAlive,
-		ProcessType:       processType,
+		Label: c.Label, UserName: c.UserName, GroupName: c.GroupName, RunAtLoad: true,
 		ThrottleInterval:  ceilSeconds(DefaultThrottleInterval),
-		ExitTimeOut:       exit,
-		StandardOutPath:   path.Join(logDir, "stdout.log"),
-		StandardErrorPath: path.Join(logDir, "stderr.log"),
+		StandardOutPath:   path.Join(logDir, FallbackLog),
+		StandardErrorPath: path.Join(logDir, FallbackLog),
 		WorkingDirectory:  c.WorkingDirectory,
+	}
+	if j.ProgramArguments, err = programArguments(c); err != nil {
+		return Job{}, err
+	}
+	if j.ExitTimeOut, err = exitTimeOut(c); err != nil {
+		return Job{}, err
+	}
+	if j.KeepAlive, err = KeepAliveFor(c.Restart); err != nil {
+		return Job{}, err
+	}
+	if j.ProcessType, err = c.processType(); err != nil {
+		return Job{}, err
 	}
 	if j.SoftResourceLimits, err = softLimits(c.Daemon, c.NoFile, c.MaxFilesPerProc); err != nil {
 		return Job{}, err
 	}
 	j.EnvironmentVariables = c.environment()
 	return j, nil
+}
+
+// check refuses a bad label, user or directory before anything is built
+// from them.
+func (c Config) check() error {
+	if err := ValidateLabel(c.Label); err != nil {
+		return err
+	}
+	if err := c.checkUser(); err != nil {
+		return err
+	}
+	return c.checkDirs()
 }
 
 // environment is the job's EnvironmentVariables: PATH when known, and an
@@ -271,7 +267,34 @@ func ceilSeconds(d time.Duration) int {
 	return int(math.Ceil(d.Seconds()))
 }
 
-func (c Config) logDir() (string, error) {
+// The files of a job's log directory. launchd opens StandardOutPath and
+// StandardErrorPath once, in append mode, and never rotates them (a
+// newsyslog rename leaves it writing to the renamed file), so hsup writes
+// the child's output and its own log itself, size-rotated (--output-file,
+// --log-file); launchd's paths get only what comes before hsup opens its
+// files: a usage error, a crash of hsup.
+const (
+	OutputLog   = "output.log"
+	HsupLog     = "hsup.log"
+	FallbackLog = "launchd.log"
+)
+
+// logFileArgs adds --output-file and --log-file in dir to hsup's run
+// flags, unless they are there already (the user's choice stands).
+func logFileArgs(args []string, dir string) []string {
+	out := slices.Clone(args)
+	for flag, file := range map[string]string{"--output-file": OutputLog, "--log-file": HsupLog} {
+		if !slices.ContainsFunc(args, func(a string) bool { return a == flag || strings.HasPrefix(a, flag+"=") }) {
+			out = append(out, flag+"="+path.Join(dir, file))
+		}
+	}
+	slices.Sort(out[len(args):]) // map order: keep the plist the same from run to run
+	return out
+}
+
+// LogDirectory is the job's log directory: LogDir, else
+// /Library/Logs/LABEL for a daemon, ~/Library/Logs/LABEL for an agent.
+func (c Config) LogDirectory() (string, error) {
 	if c.LogDir != "" {
 		if !path.IsAbs(c.LogDir) {
 			return "", fmt.Errorf("log directory %q: must be absolute; pass --log-dir with a full path", c.LogDir)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"path"
 	"reflect"
 	"slices"
 	"strings"
@@ -31,8 +32,10 @@ func testConfig() Config {
 	}
 }
 
-func argvOf(c Config) []string {
+// argvOf is the ProgramArguments of c with its log files in logs.
+func argvOf(c Config, logs string) []string {
 	a := append([]string{c.Hsup, "run"}, c.RunArgs...)
+	a = append(a, "--log-file="+path.Join(logs, "hsup.log"), "--output-file="+path.Join(logs, "output.log"))
 	a = append(a, "--", c.Program)
 	return append(a, c.Args...)
 }
@@ -50,10 +53,10 @@ func TestGenerateRoundTrip(t *testing.T) {
 			name:   "defaults",
 			config: func(c Config) Config { return c },
 			wantJob: func(c Config) Job {
-				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: KeepAlive{Always: true},
+				return Job{Label: c.Label, ProgramArguments: argvOf(c, agentLogs), RunAtLoad: true, KeepAlive: KeepAlive{Always: true},
 					ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 15,
 					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 4096},
-					StandardOutPath:    agentLogs + "stdout.log", StandardErrorPath: agentLogs + "stderr.log",
+					StandardOutPath:    agentLogs + "launchd.log", StandardErrorPath: agentLogs + "launchd.log",
 					WorkingDirectory:     c.WorkingDirectory,
 					EnvironmentVariables: map[string]string{"PATH": c.Path, "HOME": "/Users/ann"}}
 			},
@@ -67,10 +70,10 @@ func TestGenerateRoundTrip(t *testing.T) {
 				return c
 			},
 			wantJob: func(c Config) Job {
-				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: KeepAlive{Always: true},
+				return Job{Label: c.Label, ProgramArguments: argvOf(c, "/var/log/webui"), RunAtLoad: true, KeepAlive: KeepAlive{Always: true},
 					ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 8,
 					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 8192},
-					StandardOutPath:    "/var/log/webui/stdout.log", StandardErrorPath: "/var/log/webui/stderr.log",
+					StandardOutPath:    "/var/log/webui/launchd.log", StandardErrorPath: "/var/log/webui/launchd.log",
 					EnvironmentVariables: map[string]string{"HOME": "/Users/ann"}}
 			},
 		},
@@ -78,9 +81,9 @@ func TestGenerateRoundTrip(t *testing.T) {
 			name:   "nofile 0 inherits launchd's limits",
 			config: func(c Config) Config { c.NoFile = 0; return c },
 			wantJob: func(c Config) Job {
-				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: KeepAlive{Always: true},
+				return Job{Label: c.Label, ProgramArguments: argvOf(c, agentLogs), RunAtLoad: true, KeepAlive: KeepAlive{Always: true},
 					ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 15,
-					StandardOutPath: agentLogs + "stdout.log", StandardErrorPath: agentLogs + "stderr.log",
+					StandardOutPath: agentLogs + "launchd.log", StandardErrorPath: agentLogs + "launchd.log",
 					WorkingDirectory:     c.WorkingDirectory,
 					EnvironmentVariables: map[string]string{"PATH": c.Path, "HOME": "/Users/ann"}}
 			},
@@ -92,10 +95,10 @@ func TestGenerateRoundTrip(t *testing.T) {
 				return c
 			},
 			wantJob: func(c Config) Job {
-				return Job{Label: c.Label, ProgramArguments: argvOf(c), RunAtLoad: true, KeepAlive: KeepAlive{SuccessfulExit: &no},
+				return Job{Label: c.Label, ProgramArguments: argvOf(c, agentLogs), RunAtLoad: true, KeepAlive: KeepAlive{SuccessfulExit: &no},
 					ProcessType: "Interactive", ThrottleInterval: 10, ExitTimeOut: 15,
 					SoftResourceLimits: &ResourceLimits{NumberOfFiles: 24576},
-					StandardOutPath:    agentLogs + "stdout.log", StandardErrorPath: agentLogs + "stderr.log",
+					StandardOutPath:    agentLogs + "launchd.log", StandardErrorPath: agentLogs + "launchd.log",
 					WorkingDirectory:     c.WorkingDirectory,
 					EnvironmentVariables: map[string]string{"PATH": c.Path, "HOME": "/Users/ann"}}
 			},
@@ -108,10 +111,10 @@ func TestGenerateRoundTrip(t *testing.T) {
 				return c
 			},
 			wantJob: func(c Config) Job {
-				return Job{Label: c.Label, ProgramArguments: argvOf(c), UserName: "ann", GroupName: "staff",
+				return Job{Label: c.Label, ProgramArguments: argvOf(c, "/Library/Logs/com.example.hermes-webui"), UserName: "ann", GroupName: "staff",
 					RunAtLoad: true, KeepAlive: KeepAlive{}, ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 15,
-					StandardOutPath:      "/Library/Logs/com.example.hermes-webui/stdout.log",
-					StandardErrorPath:    "/Library/Logs/com.example.hermes-webui/stderr.log",
+					StandardOutPath:      "/Library/Logs/com.example.hermes-webui/launchd.log",
+					StandardErrorPath:    "/Library/Logs/com.example.hermes-webui/launchd.log",
 					WorkingDirectory:     c.WorkingDirectory,
 					EnvironmentVariables: map[string]string{"PATH": c.Path}}
 			},
@@ -124,9 +127,9 @@ func TestGenerateRoundTrip(t *testing.T) {
 				return c
 			},
 			wantJob: func(c Config) Job {
-				return Job{Label: c.Label, ProgramArguments: argvOf(c), UserName: "_webui",
+				return Job{Label: c.Label, ProgramArguments: argvOf(c, "/var/log/webui"), UserName: "_webui",
 					RunAtLoad: true, KeepAlive: KeepAlive{Always: true}, ProcessType: "Standard", ThrottleInterval: 10, ExitTimeOut: 15,
-					StandardOutPath: "/var/log/webui/stdout.log", StandardErrorPath: "/var/log/webui/stderr.log",
+					StandardOutPath: "/var/log/webui/launchd.log", StandardErrorPath: "/var/log/webui/launchd.log",
 					WorkingDirectory: c.WorkingDirectory}
 			},
 		},
@@ -347,6 +350,8 @@ func ExampleGenerate() {
 	// 		<array>
 	// 			<string>/usr/local/bin/hsup</string>
 	// 			<string>run</string>
+	// 			<string>--log-file=/Users/ann/Library/Logs/com.example.webui/hsup.log</string>
+	// 			<string>--output-file=/Users/ann/Library/Logs/com.example.webui/output.log</string>
 	// 			<string>--</string>
 	// 			<string>/usr/bin/python3</string>
 	// 			<string>server.py</string>
@@ -359,9 +364,9 @@ func ExampleGenerate() {
 	// 			<integer>4096</integer>
 	// 		</dict>
 	// 		<key>StandardErrorPath</key>
-	// 		<string>/Users/ann/Library/Logs/com.example.webui/stderr.log</string>
+	// 		<string>/Users/ann/Library/Logs/com.example.webui/launchd.log</string>
 	// 		<key>StandardOutPath</key>
-	// 		<string>/Users/ann/Library/Logs/com.example.webui/stdout.log</string>
+	// 		<string>/Users/ann/Library/Logs/com.example.webui/launchd.log</string>
 	// 		<key>ThrottleInterval</key>
 	// 		<integer>10</integer>
 	// 	</dict>
@@ -406,6 +411,8 @@ func ExampleGenerate_daemon() {
 	// 			<string>/opt/homebrew/bin/hsup</string>
 	// 			<string>run</string>
 	// 			<string>--restart=on-failure</string>
+	// 			<string>--log-file=/Library/Logs/com.example.webui/hsup.log</string>
+	// 			<string>--output-file=/Library/Logs/com.example.webui/output.log</string>
 	// 			<string>--</string>
 	// 			<string>/usr/bin/python3</string>
 	// 			<string>server.py</string>
@@ -413,13 +420,32 @@ func ExampleGenerate_daemon() {
 	// 		<key>RunAtLoad</key>
 	// 		<true/>
 	// 		<key>StandardErrorPath</key>
-	// 		<string>/Library/Logs/com.example.webui/stderr.log</string>
+	// 		<string>/Library/Logs/com.example.webui/launchd.log</string>
 	// 		<key>StandardOutPath</key>
-	// 		<string>/Library/Logs/com.example.webui/stdout.log</string>
+	// 		<string>/Library/Logs/com.example.webui/launchd.log</string>
 	// 		<key>ThrottleInterval</key>
 	// 		<integer>10</integer>
 	// 		<key>UserName</key>
 	// 		<string>ann</string>
 	// 	</dict>
 	// </plist>
+}
+
+// The plist points hsup at its own rotated files in the log directory,
+// unless the run flags name them already: the user's choice stands, even
+// "" (hsup's streams, into launchd's file).
+func TestLogFileArgs(t *testing.T) {
+	tests := []struct {
+		args, want []string
+	}{
+		{nil, []string{"--log-file=/L/hsup.log", "--output-file=/L/output.log"}},
+		{[]string{"--nofile=0", "--output-file=/data/out.log"}, []string{"--nofile=0", "--output-file=/data/out.log", "--log-file=/L/hsup.log"}},
+		{[]string{"--log-file=", "--output-file="}, []string{"--log-file=", "--output-file="}},
+		{[]string{"--log-file-x=1"}, []string{"--log-file-x=1", "--log-file=/L/hsup.log", "--output-file=/L/output.log"}},
+	}
+	for _, tt := range tests {
+		if got := logFileArgs(tt.args, "/L"); !slices.Equal(got, tt.want) {
+			t.Errorf("logFileArgs(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
 }

@@ -34,6 +34,15 @@ type RecordOptions struct {
 	// KeepJSON writes a complete line that is already one JSON object
 	// (valid UTF-8) as it is, instead of wrapping it.
 	KeepJSON bool
+	// Text writes each line as text, not JSON: the time, the stream and
+	// the line's bytes as they are (hsup's --output-file):
+	//
+	//	2026-05-01T10:00:00.000Z stdout: ready
+	//	2026-05-01T10:00:00.100Z stderr+ loading model: 10%..
+	//
+	// "+" in place of ":" marks a piece of a line written before its end
+	// (partial); the next record of that stream continues it.
+	Text bool
 }
 
 // Records is an io.Writer that writes a stream (a child's stdout or
@@ -162,7 +171,11 @@ func (r *Records) emit(line []byte, partial bool) error {
 		_, err := r.dst.Write(append(line[:len(line):len(line)], '\n'))
 		return err
 	}
-	r.rec = appendRecord(r.rec[:0], r.stream, line, partial, time.Now())
+	if r.opts.Text {
+		r.rec = appendText(r.rec[:0], r.stream, line, partial, time.Now())
+	} else {
+		r.rec = appendRecord(r.rec[:0], r.stream, line, partial, time.Now())
+	}
 	_, err := r.dst.Write(r.rec)
 	return err
 }
@@ -182,6 +195,21 @@ func appendRecord(b []byte, stream string, line []byte, partial bool, now time.T
 		b = append(b, `,"partial":true`...)
 	}
 	return append(b, "}\n"...)
+}
+
+// appendText appends the text record of line to b (RecordOptions.Text),
+// newline included.
+func appendText(b []byte, stream string, line []byte, partial bool, now time.Time) []byte {
+	b = now.AppendFormat(b, TimeLayout)
+	b = append(b, ' ')
+	b = append(b, stream...)
+	if partial {
+		b = append(b, "+ "...)
+	} else {
+		b = append(b, ": "...)
+	}
+	b = append(b, line...)
+	return append(b, '\n')
 }
 
 // plain are the bytes a JSON string holds as they are: printable ASCII

@@ -212,3 +212,33 @@ func BenchmarkRecords(b *testing.B) {
 		r.Write(line)
 	}
 }
+
+// Text records carry the time, the stream and the line's bytes as they
+// are; a piece written before its line ended says "+" where a whole line
+// says ":".
+func TestRecordsText(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var s sink
+		r := NewRecords(&s, "stderr", RecordOptions{Text: true})
+		r.Write([]byte("loading model: 10%.."))
+		time.Sleep(150 * time.Millisecond) // past the default wait: a partial record
+		synctest.Wait()
+		r.Write([]byte(" 100%\n{\"json\":\"kept as text\"}\nbad \xff byte\n"))
+		got := s.all()
+		ts := time.Now().Format(TimeLayout)
+		want := []string{
+			time.Now().Add(-50*time.Millisecond).Format(TimeLayout) + " stderr+ loading model: 10%..\n",
+			ts + " stderr:  100%\n",
+			ts + ` stderr: {"json":"kept as text"}` + "\n",
+			ts + " stderr: bad \xff byte\n",
+		}
+		if len(got) != len(want) {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("record %d = %q, want %q", i, got[i], want[i])
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -79,9 +80,9 @@ func TestSystemdUnitDefaultName(t *testing.T) {
 			t.Errorf("unit lacks %q:\n%s", line, data)
 		}
 	}
-	// The unit always names its service: two units of one interpreter must
-	// not share a lock.
-	if !strings.Contains(string(data), " run --stop-grace=20s --name=sh -- /") {
+	// The unit always names its service (two units of one interpreter must
+	// not share a lock) and its metrics port (nor one port).
+	if !regexp.MustCompile(` run --stop-grace=20s --name=sh --metrics-addr=127\.0\.0\.1:94\d\d -- /`).Match(data) {
 		t.Errorf("ExecStart does not pass the run flags and --name:\n%s", data)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/hsup/hsup/output"
 )
 
 // env names the environment variable every flag can also be read from.
@@ -41,6 +43,12 @@ func runFlags() []cli.Flag {
 			"from its background process group is stopped by SIGTTIN)"),
 		str("log-format", "auto", "auto (console on a terminal, else json), json, console"),
 		str("log-level", "info", "debug, info, warn, error"),
+		str("log-file", "", "file for hsup's own log (JSON unless --log-format=console), size-rotated; default: stderr"),
+		str("output-file", "", "file for the child's stdout and stderr, each line prefixed with the time and the stream "+
+			"(\"stdout:\", \"stderr:\"), size-rotated; default: hsup's own stdout and stderr"),
+		num("log-max-size", output.DefaultFileMaxMiB, "MiB at which --log-file and --output-file are rotated: renamed aside "+
+			"(NAME-TIME.EXT) and a new file opened, never copied and truncated"),
+		num("log-keep", output.DefaultFileKeep, "rotated files kept of each of --log-file and --output-file"),
 		str("health-url", "http://127.0.0.1:8787/health", "cheap probe URL (\"\" disables all HTTP probing)"),
 		dur("health-interval", 5*time.Second, "time between cheap probes"),
 		dur("health-timeout", 2*time.Second, "bound on one cheap probe: connect, headers and body"),
@@ -59,8 +67,8 @@ func runFlags() []cli.Flag {
 			"~/.local/state/hsup, macOS ~/Library/Application Support/hsup)"),
 		str("metrics-addr", "127.0.0.1:9464", "listen address for /metrics and /healthz (\"\" disables)"),
 		&cli.BoolFlag{Name: "pprof", EnvVars: env("pprof"), Usage: "mount net/http/pprof on the metrics listener"},
-		str("diag-dir", "", "diagnostics bundle directory (default $XDG_STATE_HOME/hsup/diagnostics, "+
-			"~/.local/state/hsup/diagnostics, macOS ~/Library/Logs/hsup/diagnostics)"),
+		str("diag-dir", "", "diagnostics bundle directory (default, per --name: $XDG_STATE_HOME/hsup/diagnostics/NAME, "+
+			"~/.local/state/hsup/diagnostics/NAME, macOS ~/Library/Logs/hsup/diagnostics/NAME)"),
 		num("diag-keep", 10, "newest diagnostics bundles kept"),
 		dur("diag-timeout", 10*time.Second, "bound on one diagnostics capture"),
 		str("dump-signal", "", "signal sent to the child before capture so it dumps its stacks (e.g. USR1, QUIT)"),

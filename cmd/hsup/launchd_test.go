@@ -36,7 +36,7 @@ func TestLaunchdPlistDaemon(t *testing.T) {
 	if j.KeepAlive.SuccessfulExit == nil || *j.KeepAlive.SuccessfulExit || j.ProcessType != "Standard" {
 		t.Errorf("KeepAlive %+v, ProcessType %q; want {SuccessfulExit: false}, Standard", j.KeepAlive, j.ProcessType)
 	}
-	if j.StandardErrorPath != "/Library/Logs/com.example.webui/stderr.log" {
+	if j.StandardErrorPath != "/Library/Logs/com.example.webui/launchd.log" {
 		t.Errorf("StandardErrorPath = %q", j.StandardErrorPath)
 	}
 	path := j.EnvironmentVariables["PATH"]

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
 
 	"github.com/hsup/hsup/fdlimit"
 	"github.com/hsup/hsup/supervise"
@@ -71,23 +72,72 @@ func execFailure(path string, err error) (int, string) {
 }
 
 // nofilePath is what hsup starts for the program at path: path itself, or
-// with a limit to give the child (see applyNofile), hsup's own executable
-// running the shim.
-func nofilePath(path string, limit uint64) string {
+// with a limit to give the child (lim.shim, see applyNofile), hsup's own
+// executable running the shim.
+func nofilePath(path string, lim nofilePlan) string {
 	self, err := shimExecutable()
-	if limit == 0 || err != nil {
+	if lim.shim == 0 || err != nil {
 		return path
 	}
 	return self
 }
 
 // nofileArgs is the argv that goes with nofilePath.
-func nofileArgs(path string, argv []string, limit uint64) []string {
+func nofileArgs(path string, argv []string, lim nofilePlan) []string {
 	self, err := shimExecutable()
-	if limit == 0 || err != nil {
+	if lim.shim == 0 || err != nil {
 		return argv
 	}
-	return append([]string{self, nofileExecName, "--nofile=" + strconv.FormatUint(limit, 10), "--", path}, argv...)
+	return append([]string{self, nofileExecName, "--nofile=" + strconv.FormatUint(lim.shim, 10), "--", path}, argv...)
+}
+
+// nofilePlan is what hsup does about the child's RLIMIT_NOFILE, and what
+// it judges the child's descriptors against where it cannot read the
+// child's own limit (macOS).
+type nofilePlan struct {
+	shim   uint64         // the soft limit the _nofile-exec shim sets; 0 = no shim, the child inherits
+	watch  uint64         // the child's soft limit as far as hsup knows; 0 = unknown
+	source fdlimit.Source // where watch comes from
+}
+
+// direct reports whether the child starts without the shim and so runs
+// with whatever a child of hsup inherits: watch is then for
+// fdlimit.Inherited to tell.
+func (p nofilePlan) direct() bool { return p.shim == 0 }
+
+// planNofile is the pure decision behind applyNofile. want is --nofile; own
+// is what RaiseOwn left; shimOK says whether hsup's own executable, which
+// runs the shim, was found; target is Plan(want) and planned whether Plan
+// worked. A child started directly gets watch 0 here (see direct).
+func planNofile(want uint64, own fdlimit.Own, shimOK bool, target fdlimit.Target, planned bool) nofilePlan {
+	inherit := nofilePlan{source: fdlimit.SourceInherited}
+	switch {
+	case !shimOK:
+		return inherit
+	case want == 0 && own.Set:
+		// hsup's setrlimit ended the Go runtime's restoring of the start-up
+		// limit in children: the shim gives it back, and Before is it.
+		return nofilePlan{shim: own.Before, watch: own.Before, source: fdlimit.SourceInherited}
+	case want == 0 || !planned || target.Soft == 0:
+		return inherit
+	}
+	return nofilePlan{shim: target.Soft, watch: target.Soft, source: fdlimit.SourceSet}
+}
+
+// planChild plans the child's --nofile and logs the outcome; false when
+// it could not be planned and the child inherits hsup's limit instead.
+func planChild(want uint64, log *zap.Logger) (fdlimit.Target, bool) {
+	t, err := fdlimit.Plan(want)
+	switch {
+	case err != nil:
+		log.Warn("could not plan the child's RLIMIT_NOFILE; it inherits hsup's start-up limit", zap.Uint64("want", want), zap.Error(err))
+		return t, false
+	case t.Clamped():
+		log.Warn("child's RLIMIT_NOFILE clamped", zap.Uint64("want", want), zap.Uint64("soft", t.Soft), zap.String("reason", t.Reason))
+	default:
+		log.Info("child's RLIMIT_NOFILE set", zap.Uint64("soft", t.Soft), zap.Uint64("hard", t.Hard))
+	}
+	return t, true
 }
 
 // shimExecutable is hsup's own executable as a child of hsup will find it.

@@ -12,6 +12,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/hsup/hsup/fdlimit"
 )
 
 // shimGuard makes a copy of this test binary run hsup's command line from
@@ -110,11 +114,78 @@ func TestNofileArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path, args := nofilePath("/usr/bin/python3", tt.limit), nofileArgs("/usr/bin/python3", argv, tt.limit)
+			lim := nofilePlan{shim: tt.limit, watch: 4096, source: fdlimit.SourceSet}
+			path, args := nofilePath("/usr/bin/python3", lim), nofileArgs("/usr/bin/python3", argv, lim)
 			if path != tt.wantPath || !slices.Equal(args, tt.wantArgs) {
 				t.Fatalf("got %q %q, want %q %q", path, args, tt.wantPath, tt.wantArgs)
 			}
 		})
+	}
+}
+
+// TestPlanNofile: what the shim sets, and which limit FD pressure is
+// judged against where the child's own cannot be read, with its source.
+func TestPlanNofile(t *testing.T) {
+	raised := fdlimit.Own{Before: 1048575, Soft: 1048575, Hard: 1048576}       // the Go runtime raised it
+	setByHsup := fdlimit.Own{Before: 256, Soft: 24576, Hard: 24576, Set: true} // RaiseOwn had to
+	planned := fdlimit.Target{Want: 4096, Soft: 4096, Hard: 1048576, Reason: "as requested"}
+	clamped := fdlimit.Target{Want: 65536, Soft: 24576, Hard: 1 << 62, Cap: 24576}
+	inherit := nofilePlan{source: fdlimit.SourceInherited} // watch: for fdlimit.Inherited to tell
+	tests := []struct {
+		name    string
+		want    uint64
+		own     fdlimit.Own
+		shimOK  bool
+		target  fdlimit.Target
+		planned bool
+		plan    nofilePlan
+	}{
+		{name: "--nofile: the shim sets it", want: 4096, own: raised, shimOK: true, target: planned, planned: true,
+			plan: nofilePlan{shim: 4096, watch: 4096, source: fdlimit.SourceSet}},
+		{name: "--nofile clamped: the clamped limit", want: 65536, own: raised, shimOK: true, target: clamped, planned: true,
+			plan: nofilePlan{shim: 24576, watch: 24576, source: fdlimit.SourceSet}},
+		{name: "--nofile=0: inherited, no shim", want: 0, own: raised, shimOK: true, plan: inherit},
+		{name: "--nofile=0 after hsup's setrlimit: the shim restores the start-up limit", want: 0, own: setByHsup, shimOK: true,
+			plan: nofilePlan{shim: 256, watch: 256, source: fdlimit.SourceInherited}},
+		{name: "--nofile not planned: inherited", want: 4096, own: raised, shimOK: true, plan: inherit},
+		{name: "--nofile planned to nothing: inherited", want: 4096, own: raised, shimOK: true, planned: true, plan: inherit},
+		{name: "no executable for the shim: inherited", want: 4096, own: raised, target: planned, planned: true, plan: inherit},
+		{name: "--nofile=0, hsup's setrlimit, no shim: inherited", want: 0, own: setByHsup, plan: inherit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := planNofile(tt.want, tt.own, tt.shimOK, tt.target, tt.planned)
+			if got != tt.plan {
+				t.Fatalf("planNofile() = %+v, want %+v", got, tt.plan)
+			}
+			if got.direct() != (tt.plan.shim == 0) {
+				t.Fatalf("direct() = %v for shim %d", got.direct(), got.shim)
+			}
+		})
+	}
+}
+
+// TestApplyNofileWatch: with --nofile the watcher judges against what the
+// shim sets; with --nofile=0 against what a child of hsup really inherits,
+// never 0 (before, the watcher then judged nothing).
+func TestApplyNofileWatch(t *testing.T) {
+	if _, err := shimExecutable(); err != nil {
+		t.Skipf("no executable of our own: %v", err)
+	}
+	out, err := exec.Command("/bin/sh", "-c", "ulimit -n").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := zaptest.NewLogger(t)
+	if p := applyNofile(200, log); p != (nofilePlan{shim: 200, watch: 200, source: fdlimit.SourceSet}) {
+		t.Fatalf("applyNofile(200) = %+v, want the shim's 200, set by hsup", p)
+	}
+	p := applyNofile(0, log)
+	if strings.TrimSpace(string(out)) == "unlimited" || p.shim != 0 {
+		t.Skipf("no finite limit to compare (ulimit -n %q), or hsup had to set its own (%+v)", out, p)
+	}
+	if got := strconv.FormatUint(p.watch, 10); got != strings.TrimSpace(string(out)) || p.source != fdlimit.SourceInherited {
+		t.Fatalf("applyNofile(0) = %+v, want watch %s (what a child inherits), inherited", p, out)
 	}
 }
 

@@ -32,6 +32,9 @@ var (
 		mu   sync.Mutex
 		list []*output.Records
 	}
+	// files are --log-file and --output-file, set by openFiles before
+	// newLogger; nil when not given.
+	files struct{ log, output *output.File }
 )
 
 // outputFlush bounds how long hsup's exit waits for its own output.
@@ -67,8 +70,12 @@ func dropNotice(name string) func(n int64) []byte {
 // stream under systemd), both of the child's streams go through hsup's
 // stderr writer: one writer, so records never interleave. Either way the
 // child is paced by a reader that keeps up and never held by one that
-// stalled.
+// stalled. With --output-file, both streams go to that file instead, as
+// text records ("TIME stdout: LINE"), through one writer.
 func childOutput(name string) io.Writer {
+	if files.output != nil {
+		return keepRecords(output.NewRecords(files.output.Paced(), name, output.RecordOptions{Text: true}))
+	}
 	own, ownFile := stderr, os.Stderr
 	if name == "stdout" {
 		own, ownFile = stdout, os.Stdout
@@ -79,7 +86,11 @@ func childOutput(name string) io.Writer {
 	if sameFile(ownFile, os.Stderr) {
 		own = stderr
 	}
-	r := output.NewRecords(own.Paced(), name, output.RecordOptions{KeepJSON: true})
+	return keepRecords(output.NewRecords(own.Paced(), name, output.RecordOptions{KeepJSON: true}))
+}
+
+// keepRecords remembers r, whose waiting partial line flushOutput writes.
+func keepRecords(r *output.Records) *output.Records {
 	childRecords.mu.Lock()
 	childRecords.list = append(childRecords.list, r)
 	childRecords.mu.Unlock()
@@ -106,27 +117,40 @@ func flushOutput() error {
 	childRecords.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), outputFlush)
 	defer cancel()
+	writers := []*output.Writer{stdout.Writer, stderr.Writer}
+	for _, f := range []*output.File{files.log, files.output} {
+		if f != nil {
+			writers = append(writers, f.Writer)
+		}
+	}
+	errs := make([]error, len(writers))
 	var wg sync.WaitGroup
-	var errOut, errErr error
-	wg.Go(func() { errOut = stdout.Flush(ctx) })
-	wg.Go(func() { errErr = stderr.Flush(ctx) })
+	for i, w := range writers {
+		wg.Go(func() { errs[i] = w.Flush(ctx) })
+	}
 	wg.Wait()
-	return errors.Join(errOut, errErr)
+	return errors.Join(errs...)
 }
 
-// logSink is hsup's log: records go to stderr, whole or not at all, and
-// never wait; Sync (the logger's, at exit) flushes all of hsup's output.
-type logSink struct{}
+// logSink is hsup's log: records go to stderr or --log-file, whole or not
+// at all, and never wait; Sync (the logger's, at exit) flushes all of
+// hsup's output.
+type logSink struct{ w io.Writer }
 
-func (logSink) Write(p []byte) (int, error) { return stderr.Write(p) }
-func (logSink) Sync() error                 { return flushOutput() }
+func (l logSink) Write(p []byte) (int, error) { return l.w.Write(p) }
+func (logSink) Sync() error                   { return flushOutput() }
 
-// newLogger logs to stderr: JSON when stderr is not a terminal (launchd
-// log files, the journal), console when a person is watching.
+// newLogger logs to --log-file when openFiles opened one, else to stderr:
+// JSON when stderr is not a terminal (the journal, a file), console when
+// a person is watching.
 func newLogger(format, level string) (*zap.Logger, error) {
+	var sink io.Writer = stderr
+	if files.log != nil {
+		sink = files.log
+	}
 	if format == "auto" {
 		format = "json"
-		if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		if fi, err := os.Stderr.Stat(); files.log == nil && err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			format = "console"
 		}
 	}
@@ -141,10 +165,54 @@ func newLogger(format, level string) (*zap.Logger, error) {
 		enc.EncodeLevel = zapcore.CapitalLevelEncoder
 		encoder = zapcore.NewConsoleEncoder(enc)
 	}
-	jsonLog.Store(format != "console")
+	// Only a JSON log on stderr makes hsup wrap its streams as records.
+	jsonLog.Store(format != "console" && files.log == nil)
 	// Unsampled (one line per state change: only a stalled stderr drops
 	// one, whole), no stack traces (an operator's error line, not a crash
 	// report).
-	core := zapcore.NewCore(encoder, logSink{}, lvl)
-	return zap.New(core, zap.AddCaller(), zap.ErrorOutput(stderr)), nil
+	core := zapcore.NewCore(encoder, logSink{sink}, lvl)
+	return zap.New(core, zap.AddCaller(), zap.ErrorOutput(zapcore.AddSync(sink))), nil
+}
+
+// openFiles opens --log-file and --output-file before anything is logged
+// or started. A file that cannot be opened is bad input (exit 2, nothing
+// started). One that does not open within volumeWait (a hung volume) is a
+// warning on stderr: hsup goes on, and what is written to it is dropped
+// and counted until the volume answers.
+func openFiles(f fileSettings) error {
+	open := func(path string, notice func(int64) []byte, flag string) (*output.File, error) {
+		file := output.NewFile(path, output.FileOptions{MaxMiB: f.maxMiB, Keep: f.keep, Notice: notice})
+		err := within(volumeWait, "opening "+path, file.Open)
+		switch {
+		case errors.Is(err, errOverran):
+			_, _ = stderr.Write([]byte("hsup: --" + flag + ": " + err.Error() + "; going on, writes are dropped until it answers\n"))
+		case err != nil:
+			return nil, usageError("--%s: %v: give a file in a directory hsup can create and write", flag, err)
+		}
+		return file, nil
+	}
+	var err error
+	if f.log != "" {
+		if files.log, err = open(f.log, output.JSONNotice("hsup's log"), "log-file"); err != nil {
+			return err
+		}
+	}
+	if f.output != "" {
+		if files.output, err = open(f.output, output.TextNotice("the child's output"), "output-file"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// droppedCounters are hsup_output_dropped_bytes_total's streams.
+func droppedCounters() map[string]func() float64 {
+	m := map[string]func() float64{"stdout": stdout.Dropped, "stderr": stderr.Dropped}
+	if files.log != nil {
+		m["log_file"] = func() float64 { return float64(files.log.Dropped()) }
+	}
+	if files.output != nil {
+		m["output_file"] = func() float64 { return float64(files.output.Dropped()) }
+	}
+	return m
 }

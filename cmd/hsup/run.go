@@ -58,6 +58,9 @@ func runCommand() *cli.Command {
 // the monitors, supervise until told to stop, exit with the child's status.
 func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	oneP()
+	if err := openFiles(s.files); err != nil {
+		return err
+	}
 	log, err := newLogger(s.logFormat, s.logLevel)
 	if err != nil {
 		return usageError("--log-level: %v", err)
@@ -126,7 +129,7 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 // supervisor that current will hold.
 func newMetrics(s settings, current *atomic.Pointer[supervise.Supervisor]) *metrics.Metrics {
 	return metrics.New(metrics.Options{Pprof: s.pprof, Labels: labels(), Status: metricsStatus(current.Load),
-		Dropped: map[string]func() float64{"stdout": stdout.Dropped, "stderr": stderr.Dropped},
+		Dropped: droppedCounters(),
 		Live: func(ctx context.Context) error {
 			if sup := current.Load(); sup != nil {
 				return sup.Ping(ctx)
@@ -232,38 +235,34 @@ const metricsRetry = 1600 * time.Millisecond
 // child's. hsup's soft RLIMIT_NOFILE goes to its hard limit, never to
 // --nofile: a flood of clients on the metrics port cannot take the
 // descriptors its probes and starts need. The child gets want (clamped)
-// from the _nofile-exec shim (see nofilePath); the returned limit is what
-// the shim sets, 0 for no shim: the child then inherits the soft limit
-// hsup was started with (--nofile=0). Never fatal: a limit that cannot be
-// set is one warning.
-func applyNofile(want uint64, log *zap.Logger) uint64 {
+// from the _nofile-exec shim (see nofilePath); with --nofile=0 it inherits
+// the soft limit hsup was started with. The plan also says which limit
+// the FD-pressure watcher and bundles judge against where the child's own
+// cannot be read, and where it came from (planNofile). Never fatal: a
+// limit that cannot be set or known is one warning.
+func applyNofile(want uint64, log *zap.Logger) nofilePlan {
 	own, err := fdlimit.RaiseOwn()
 	if err != nil {
 		log.Warn("could not raise hsup's own RLIMIT_NOFILE to its hard limit", zap.Error(err))
 	} else {
 		log.Info("hsup's own RLIMIT_NOFILE", zap.Uint64("soft", own.Soft), zap.Uint64("hard", own.Hard))
 	}
-	if _, err := shimExecutable(); err != nil && (want != 0 || own.Set) {
-		log.Warn("cannot find hsup's own executable to set the child's RLIMIT_NOFILE; it inherits hsup's", zap.Error(err))
-		return 0
+	_, shimErr := shimExecutable()
+	if shimErr != nil && (want != 0 || own.Set) {
+		log.Warn("cannot find hsup's own executable to set the child's RLIMIT_NOFILE; it inherits hsup's", zap.Error(shimErr))
 	}
-	if want == 0 {
-		if own.Set { // hsup's setrlimit ended the Go runtime's restoring
-			return own.Before
+	var t fdlimit.Target
+	planned := false
+	if want != 0 && shimErr == nil {
+		t, planned = planChild(want, log)
+	}
+	p := planNofile(want, own, shimErr == nil, t, planned)
+	if p.direct() {
+		if p.watch, err = fdlimit.Inherited(); err != nil {
+			log.Warn("cannot tell the RLIMIT_NOFILE the child inherits; FD pressure is judged only where the child's own limit is readable (Linux)", zap.Error(err))
 		}
-		return 0
 	}
-	t, err := fdlimit.Plan(want)
-	switch {
-	case err != nil:
-		log.Warn("could not plan the child's RLIMIT_NOFILE; it inherits hsup's start-up limit", zap.Uint64("want", want), zap.Error(err))
-		return 0
-	case t.Clamped():
-		log.Warn("child's RLIMIT_NOFILE clamped", zap.Uint64("want", want), zap.Uint64("soft", t.Soft), zap.String("reason", t.Reason))
-	default:
-		log.Info("child's RLIMIT_NOFILE set", zap.Uint64("soft", t.Soft), zap.Uint64("hard", t.Hard))
-	}
-	return t.Soft
+	return p
 }
 
 // childEnv is hsup's environment plus HSUP_SUPERVISED=1, less the

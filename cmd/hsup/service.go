@@ -38,6 +38,11 @@ func systemdCommand() *cli.Command {
 			}
 			name := s.name // --name: the service, and so the unit (without .service)
 			cmd.RunArgs = withName(cmd.RunArgs, name)
+			home, _ := os.UserHomeDir()
+			unitPath := systemd.UnitPath(name, c.Bool("user"), home)
+			if cmd.RunArgs, err = metricsArgs(c, s, cmd.RunArgs, systemdClaims(home, unitPath)); err != nil {
+				return err
+			}
 			cwd, _ := os.Getwd()
 			text, err := systemd.Unit{Name: name, User: c.Bool("user"), Command: cmd, WorkingDirectory: cwd, NoFile: s.nofile}.Render()
 			if err != nil {
@@ -47,8 +52,7 @@ func systemdCommand() *cli.Command {
 				_, err = fmt.Fprint(c.App.Writer, text)
 				return err
 			}
-			home, _ := os.UserHomeDir()
-			return install(c, systemd.UnitPath(name, c.Bool("user"), home), []byte(text), systemd.InstallCommands(name, c.Bool("user")))
+			return install(c, unitPath, []byte(text), systemd.InstallCommands(name, c.Bool("user")))
 		},
 	}
 	return &cli.Command{Name: "systemd", Usage: "systemd integration", Subcommands: []*cli.Command{unit}}
@@ -83,6 +87,11 @@ func launchdCommand() *cli.Command {
 				cmd.RunArgs = withName(cmd.RunArgs, c.String("label")) // the job's label names the service
 			} else {
 				cmd.RunArgs = withName(cmd.RunArgs, s.name)
+			}
+			home, _ := os.UserHomeDir()
+			self := launchd.Path(c.String("label"), home, c.Bool("daemon"))
+			if cmd.RunArgs, err = metricsArgs(c, s, cmd.RunArgs, launchdClaims(home, self)); err != nil {
+				return err
 			}
 			cmd.Hsup = launchd.HsupPath(invokedHsup(cmd.Hsup), cmd.Hsup)
 			lc, err := launchdConfig(c, s, cmd)
@@ -185,13 +194,9 @@ func installLaunchd(c *cli.Context, lc launchd.Config, data []byte) error {
 	if lc.Daemon && os.Geteuid() != 0 {
 		return usageError("--daemon --install writes /Library/LaunchDaemons: run it with sudo")
 	}
-	logDir := lc.LogDir
-	switch {
-	case logDir != "":
-	case lc.Daemon:
-		logDir = filepath.Join("/Library/Logs", lc.Label)
-	default:
-		logDir = filepath.Join(lc.Home, "Library", "Logs", lc.Label)
+	logDir, err := lc.LogDirectory()
+	if err != nil {
+		return usageError("%v", err)
 	}
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return cli.Exit(fmt.Sprintf("hsup: create log directory %s: %v", logDir, err), 1)
@@ -314,15 +319,20 @@ func doctorCommand() *cli.Command {
 		Name:  "doctor",
 		Usage: "explain what hsup run would do with these flags on this machine, and warn about risky settings",
 		Description: "Prints the worst-case detection time of each failure class, the child's RLIMIT_NOFILE, the\n" +
-			"available collectors and the service manager. Exit 0 when nothing is wrong, 1 with warnings.",
+			"available collectors and the service manager, and judges --stop-grace against launchd's ExitTimeOut\n" +
+			"(--plist, or the running job's plist). Exit 0 when nothing is wrong, 1 with warnings.",
 		ArgsUsage: "[-- PROGRAM [ARGS...]]",
-		Flags:     runFlags(),
+		Flags: append(runFlags(), &cli.StringFlag{Name: "plist", TakesFile: true, EnvVars: env("doctor-plist"),
+			Usage: "launchd plist whose ExitTimeOut --stop-grace must fit (default on macOS: the running job's)"}),
 		Action: func(c *cli.Context) error {
 			s, err := readSettings(c)
 			if err != nil {
 				return err
 			}
-			r := doctor.Check(doctorInput(s, c.Args().Slice()...))
+			in := doctorInput(s, c.Args().Slice()...)
+			// An unreadable plist is a warning in the report, not an error.
+			in.Plist, in.ReadFile, in.EUID = c.String("plist"), os.ReadFile, os.Geteuid()
+			r := doctor.Check(in)
 			if err := r.Write(c.App.Writer); err != nil {
 				return err
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/hsup/hsup/diagnose"
 	"github.com/hsup/hsup/healthcheck"
 	"github.com/hsup/hsup/runstate"
 	"github.com/hsup/hsup/supervise"
@@ -30,6 +31,7 @@ type settings struct {
 	stdin       bool // the child inherits hsup's standard input (--stdin=inherit)
 	logFormat   string
 	logLevel    string
+	files       fileSettings
 	health      healthcheck.Config // URL "" = no probing
 	metricsAddr string
 	pprof       bool
@@ -86,6 +88,9 @@ func readSettings(c *cli.Context) (settings, error) {
 	if s.logFormat, s.logLevel, err = logOptions(c); err != nil {
 		return s, err
 	}
+	if s.files, err = readFiles(c); err != nil {
+		return s, err
+	}
 	if err := s.readService(c); err != nil {
 		return s, err
 	}
@@ -121,6 +126,37 @@ func logOptions(c *cli.Context) (string, string, error) {
 		return "", "", usageError("--log-level=%q: use debug, info, warn or error", level)
 	}
 	return format, level, nil
+}
+
+// fileSettings are hsup's own output files: --log-file, --output-file and
+// their rotation. Empty paths keep the streams.
+type fileSettings struct {
+	log, output string
+	maxMiB      int
+	keep        int
+}
+
+func readFiles(c *cli.Context) (fileSettings, error) {
+	f := fileSettings{log: c.String("log-file"), output: c.String("output-file"), maxMiB: c.Int("log-max-size"), keep: c.Int("log-keep")}
+	switch {
+	case f.maxMiB < 1:
+		return f, usageError("--log-max-size=%d: give the size in MiB at which files are rotated, at least 1", f.maxMiB)
+	case f.keep < 1:
+		return f, usageError("--log-keep=%d: give how many rotated files to keep, at least 1", f.keep)
+	case f.log != "" && f.log == f.output:
+		return f, usageError("--log-file and --output-file are both %q: give two files (each is rotated on its own)", f.log)
+	}
+	for flag, p := range map[string]*string{"log-file": &f.log, "output-file": &f.output} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return f, usageError("--%s=%q: %v", flag, *p, err)
+		}
+		*p = abs
+	}
+	return f, nil
 }
 
 func healthSettings(c *cli.Context) (healthcheck.Config, error) {
@@ -217,6 +253,14 @@ func serviceName(program string) string {
 
 func (s *settings) readDiagnostics(c *cli.Context) error {
 	s.diagDir, s.diagKeep, s.diagTimeout = c.String("diag-dir"), c.Int("diag-keep"), c.Duration("diag-timeout")
+	if s.diagDir == "" && s.name != "" {
+		// Each service its own directory: two services sharing one would
+		// prune each other's bundles (--diag-keep counts a directory).
+		home, _ := os.UserHomeDir()
+		if base := diagnose.DefaultDir(runtime.GOOS, os.Getenv, home); base != "" {
+			s.diagDir = filepath.Join(base, s.name)
+		}
+	}
 	s.dumpWait, s.dumpURL = c.Duration("dump-wait"), c.String("dump-url")
 	// diagnose takes these as given: a capture bounded by 0 could not
 	// record anything, and a negative wait is a typo.

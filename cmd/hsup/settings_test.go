@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -55,6 +57,9 @@ func TestReadSettingsRefusals(t *testing.T) {
 		{name: "fraction", args: []string{"--fd-warn=1.5"}, says: "--fd-warn"},
 		{name: "metrics address", args: []string{"--metrics-addr=9464"}, says: "--metrics-addr"},
 		{name: "log level", args: []string{"--log-level=loud"}, says: "--log-level"},
+		{name: "log size", args: []string{"--log-max-size=0"}, says: "--log-max-size"},
+		{name: "log keep", args: []string{"--log-keep=0"}, says: "--log-keep"},
+		{name: "one file for both", args: []string{"--log-file=/tmp/x.log", "--output-file=/tmp/x.log"}, says: "--output-file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,5 +111,26 @@ func TestChildEnv(t *testing.T) {
 	want := []string{"PATH=/bin", "INVOCATION_ID=abc", "HSUP_SUPERVISED=1"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("childEnv = %q, want %q", got, want)
+	}
+}
+
+// Each service gets its own diagnostics directory under the default, so
+// two services never prune each other's bundles; --diag-dir is taken as
+// given. Output files are made absolute.
+func TestReadSettingsPerService(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", "/var/state")
+	s, err := parse(t, "--name=webui", "--output-file=out.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "/var/state/hsup/diagnostics/webui"; runtime.GOOS == "linux" && s.diagDir != want {
+		t.Errorf("diagDir = %q, want %q", s.diagDir, want)
+	}
+	if !filepath.IsAbs(s.files.output) || filepath.Base(s.files.output) != "out.log" || s.files.maxMiB != 10 || s.files.keep != 5 {
+		t.Errorf("files = %+v, want an absolute output.log, 10 MiB, keep 5", s.files)
+	}
+	s, err = parse(t, "--name=webui", "--diag-dir=/srv/bundles")
+	if err != nil || s.diagDir != "/srv/bundles" {
+		t.Errorf("diagDir = %q (%v), want --diag-dir as given", s.diagDir, err)
 	}
 }

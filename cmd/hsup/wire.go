@@ -28,7 +28,7 @@ const tailSize = 256 << 10
 // wire builds the monitors and the capturer from settings. m receives the
 // counters the monitors and the capturer produce; the supervisor's events
 // are subscribed to by subscribe, once the supervisor exists.
-func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring {
+func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile nofilePlan) wiring {
 	w := wiring{tail: diagnose.NewTail(tailSize), notifier: systemd.NewNotifier(log)}
 	w.cfg = supervise.Config{
 		Restart: s.restart, Backoff: s.backoff, StopSignal: s.stopSignal, StopGrace: s.stopGrace,
@@ -41,7 +41,7 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 		w.cfg.Health = healthMonitor{mon}
 		snapshot = func() any { return mon.Snapshot() }
 	}
-	if capt := capturer(s, log, m, w.tail, snapshot); capt != nil {
+	if capt := capturer(s, log, m, w.tail, snapshot, nofile); capt != nil {
 		w.cfg.Capture, w.cfg.CaptureTimeout = capt, s.diagTimeout+s.dumpWait+5*time.Second
 	}
 	warn := s.fdWarn
@@ -49,7 +49,7 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 		warn = -1 // --fd-warn=0 is off; diagnose reads 0 as its default
 	}
 	w.cfg.Watchers = []supervise.Monitor{pressureMonitor{&diagnose.Pressure{
-		Warn: warn, Restart: s.fdRestart, Interval: fdInterval(s), Limit: nofile, Log: log,
+		Warn: warn, Restart: s.fdRestart, Interval: fdInterval(s), Limit: nofile.watch, LimitSource: nofile.source, Log: log,
 	}}, treeMonitor{interval: treeInterval}}
 	w.cfg.Sweep = sweep
 	return w
@@ -58,11 +58,11 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile uint64) wiring
 // capturer builds the diagnostics capturer. A directory that is unusable at
 // start-up is one warning and no capturer: restarts must not wait on, or
 // warn again about, bundles that cannot be written.
-func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any) *diagnose.Capturer {
+func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any, nofile nofilePlan) *diagnose.Capturer {
 	capt := diagnose.New(diagnose.Config{
 		Dir: diagDir(s.diagDir), Keep: s.diagKeep, Timeout: s.diagTimeout,
 		DumpSignal: s.dumpSignal, DumpWait: s.dumpWait, DumpURL: s.dumpURL,
-		Tail: tail, Health: snapshot, Log: log, OnBundle: m.Bundle,
+		Tail: tail, Health: snapshot, Log: log, OnBundle: m.Bundle, Nofile: nofile.watch, NofileSource: nofile.source,
 	})
 	if err := within(volumeWait, "checking the diagnostics directory", capt.Check); err != nil {
 		log.Warn("diagnostics directory is not usable: restarts proceed without bundles until hsup is "+

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -10,6 +11,9 @@ import (
 // hsup does not control (the state and diagnostics directories: a hung
 // NFS mount blocks in the kernel, where no context reaches).
 const volumeWait = 5 * time.Second
+
+// errOverran is what within returns, wrapped, for a step that overran.
+var errOverran = errors.New("did not finish in time")
 
 // within runs f and gives up waiting after d. A step that overran keeps
 // running on its own goroutine (it is stuck in the kernel; nothing can
@@ -23,7 +27,7 @@ func within(d time.Duration, what string, f func() error) error {
 	case err := <-done:
 		return err
 	case <-t.C:
-		return fmt.Errorf("%s did not finish within %v (a hung volume?)", what, d)
+		return fmt.Errorf("%s: %w, within %v (a hung volume?)", what, errOverran, d)
 	}
 }
 

@@ -13,7 +13,7 @@ func TestWithinGivesUpOnAStuckStep(t *testing.T) {
 	defer close(release)
 	start := time.Now()
 	err := within(50*time.Millisecond, "checking a hung volume", func() error { <-release; return nil })
-	if err == nil || !strings.Contains(err.Error(), "hung volume") || time.Since(start) > 2*time.Second {
+	if !errors.Is(err, errOverran) || !strings.Contains(err.Error(), "hung volume") || time.Since(start) > 2*time.Second {
 		t.Fatalf("within = %v after %v, want a timeout naming the step", err, time.Since(start))
 	}
 	want := errors.New("refused")

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hsup/hsup/launchd"
+	"github.com/hsup/hsup/managed"
 	"github.com/hsup/hsup/systemd"
 	"github.com/hsup/hsup/test/hsuptest"
 )
@@ -25,7 +26,7 @@ func TestSystemdUnitCommand(t *testing.T) {
 	}
 	args := []string{"-c", `echo "a b" 100% $HOME`}
 	p := hsuptest.Start(t, append([]string{"systemd", "unit", "--user", "--name", "webui",
-		"--health-interval=2s", "--nofile=8192", "--", "sh"}, args...))
+		"--health-interval=2s", "--nofile=8192", "--metrics-addr=127.0.0.1:9500", "--", "sh"}, args...), "HOME="+t.TempDir())
 	if code := p.Wait(t, exitWait); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.RawStderr())
 	}
@@ -39,7 +40,8 @@ func TestSystemdUnitCommand(t *testing.T) {
 	// The quoting's round trip through systemd's own parser is tested in
 	// package systemd; here the CLI must hand it exactly this argv.
 	// --name is a run flag: the service's lock and the unit share the name.
-	want := append([]string{hsuptest.Binary(t), "run", "--nofile=8192", "--health-interval=2s", "--name=webui", "--", sh}, args...)
+	want := append([]string{hsuptest.Binary(t), "run", "--nofile=8192", "--health-interval=2s", "--name=webui",
+		"--metrics-addr=127.0.0.1:9500", "--", sh}, args...)
 	wantLine, err := systemd.QuoteCommandLine(want)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +60,7 @@ func TestLaunchdPlistCommand(t *testing.T) {
 	t.Parallel()
 	logs := t.TempDir()
 	p := hsuptest.Start(t, []string{"launchd", "plist", "--label", "ai.hermes.webui", "--log-dir", logs,
-		"--stop-grace=20s", "--", "/bin/sh", "-c", "exec server --foreground"})
+		"--stop-grace=20s", "--metrics-addr=", "--", "/bin/sh", "-c", "exec server --foreground"}, "HOME="+t.TempDir())
 	if code := p.Wait(t, exitWait); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.RawStderr())
 	}
@@ -67,11 +69,13 @@ func TestLaunchdPlistCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The job's label names its service (--name), so two jobs of one program never share a lock.
-	want := []string{hsuptest.Binary(t), "run", "--stop-grace=20s", "--name=ai.hermes.webui", "--", "/bin/sh", "-c", "exec server --foreground"}
+	want := []string{hsuptest.Binary(t), "run", "--stop-grace=20s", "--metrics-addr=", "--name=ai.hermes.webui",
+		"--log-file=" + filepath.Join(logs, "hsup.log"), "--output-file=" + filepath.Join(logs, "output.log"),
+		"--", "/bin/sh", "-c", "exec server --foreground"}
 	if !reflect.DeepEqual(job.ProgramArguments, want) {
 		t.Fatalf("ProgramArguments\n got %q\nwant %q", job.ProgramArguments, want)
 	}
-	if job.ExitTimeOut <= 20 || job.StandardErrorPath != filepath.Join(logs, "stderr.log") {
+	if job.ExitTimeOut <= 20 || job.StandardErrorPath != filepath.Join(logs, "launchd.log") {
 		t.Fatalf("ExitTimeOut %d (want > the 20s grace), stderr path %q", job.ExitTimeOut, job.StandardErrorPath)
 	}
 	// An agent: KeepAlive follows --restart (always), a soft limit only, Standard.
@@ -102,7 +106,7 @@ func TestLaunchdPlistDaemonCommand(t *testing.T) {
 	// --nofile), logs under /Library/Logs, and --restart=never is KeepAlive false.
 	if job.UserName != "ann" || job.SoftResourceLimits != nil || job.HardResourceLimits != nil ||
 		job.KeepAlive.Always || job.KeepAlive.SuccessfulExit != nil ||
-		job.StandardOutPath != "/Library/Logs/ai.hermes.webui/stdout.log" {
+		job.StandardOutPath != "/Library/Logs/ai.hermes.webui/launchd.log" {
 		t.Fatalf("daemon job %+v", job)
 	}
 }
@@ -143,6 +147,50 @@ func TestLaunchdPlistKeepsBrewSymlink(t *testing.T) {
 	}
 	if job.ProgramArguments[0] != link {
 		t.Fatalf("hsup path %q, want the symlink %q", job.ProgramArguments[0], link)
+	}
+}
+
+// TestServicesGetTheirOwnMetricsPort: a second service generated on a
+// machine where one is installed gets another metrics port, and says so;
+// one given the first's port is refused; and the port is written into the
+// job, so that a third generation sees both.
+func TestServicesGetTheirOwnMetricsPort(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	gen := func(label string, extra ...string) (string, *hsuptest.Proc) {
+		args := append([]string{"launchd", "plist", "--label", label}, extra...)
+		p := hsuptest.Start(t, append(args, "--", "/bin/sh"), "HOME="+home)
+		code := p.Wait(t, exitWait)
+		if code != 0 {
+			return "", p
+		}
+		data := []byte(p.Stdout())
+		if slices.Contains(extra, "--install") {
+			var err error
+			if data, err = os.ReadFile(launchd.Path(label, home, false)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		job, err := launchd.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr, ok := managed.MetricsAddrOf(job.ProgramArguments)
+		if !ok || !strings.HasPrefix(addr, "127.0.0.1:94") {
+			t.Fatalf("%s: metrics address %q in %q", label, addr, job.ProgramArguments)
+		}
+		return addr, p
+	}
+	first, _ := gen("ai.one", "--install")
+	second, p := gen("ai.two")
+	if second == first {
+		t.Fatalf("both services on %s", first)
+	}
+	if !strings.Contains(p.RawStderr(), "ai.one.plist") {
+		t.Errorf("no line saying why the port moved: %q", p.RawStderr())
+	}
+	if _, p := gen("ai.three", "--metrics-addr="+first); p.Wait(t, exitWait) != 2 || !strings.Contains(p.RawStderr(), "ai.one.plist") {
+		t.Errorf("the first's port given to a third: %q, want exit 2 naming ai.one's plist", p.RawStderr())
 	}
 }
 
