@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -31,7 +32,7 @@ func (s *Supervisor) do(a action) []zap.Field {
 	case doBackoff:
 		return s.backoff()
 	case doExit:
-		s.emit(Exiting{At: time.Now(), Code: exitStatus(s.st.Shutdown, s.st.LastExitCode, s.cfg.StopSignal)})
+		s.emit(Exiting{At: time.Now(), Code: s.exitCode()})
 	}
 	return nil
 }
@@ -54,11 +55,32 @@ func (s *Supervisor) exited(code int) {
 	s.sweepExit(c.proc.Pid(), c.proc.Pgid(), c.proc.Swept(), s.st.Members, daemonized)
 	s.st.Pid, s.st.Pgid, s.st.StartedAt, s.st.RunningSince, s.st.Members = 0, 0, time.Time{}, time.Time{}, nil
 	s.st.LastExitCode, s.st.Exited = code, true
-	s.log.Info("child exited", zap.Int("pid", s.lastPid), zap.Int("code", code), zap.String("reason", s.reason))
+	logExit := s.log.Info
+	if s.reason == ReasonExit && code != 0 { // a crash, not a stop hsup asked for
+		logExit = s.log.Warn
+	}
+	logExit("child exited", zap.Int("pid", s.lastPid), zap.Int("code", code), zap.String("reason", s.reason))
 	s.emit(ChildExited{At: time.Now(), Pid: s.lastPid, Code: code, Reason: s.reason})
 	f := s.facts()
 	f.restart = !s.st.Shutdown && shouldRestart(s.cfg.Restart, s.reason, code)
+	f.giveUp = f.restart && s.givingUp()
 	s.step(evExited, f, s.reason)
+}
+
+// givingUp judges the restart about to be decided against the crash-loop
+// policy; when it says give up, it logs and announces why.
+func (s *Supervisor) givingUp() bool {
+	streak := s.cfg.Backoff.NextAttempt(s.attempt, s.healthyFor) + 1
+	if _, _, giveUp := s.cfg.CrashLoop.Judge(streak); !giveUp {
+		return false
+	}
+	s.gaveUp = true
+	s.log.Error("giving up: the child never ran healthy for --backoff-reset in "+strconv.Itoa(streak-1)+
+		" restarts in a row (--give-up-after); hsup exits so that the service manager's limits apply",
+		zap.Int("restarts", streak-1), zap.String("reason", s.reason), zap.String("detail", s.detail),
+		zap.Int("exit_code", s.st.LastExitCode), zap.Int("hsup_exit_code", ExitGaveUp))
+	s.emit(GaveUp{At: time.Now(), Restarts: streak - 1, Reason: s.reason, Detail: s.detail, Code: s.st.LastExitCode})
+	return true
 }
 
 // report handles one message from a monitor of the current child.
@@ -150,6 +172,16 @@ func (s *Supervisor) signalGroup(sig syscall.Signal) {
 func (s *Supervisor) backoff() []zap.Field {
 	var delay time.Duration
 	delay, s.attempt = s.cfg.Backoff.Next(s.attempt, s.healthyFor, s.cfg.Rand())
+	announce, looping, _ := s.cfg.CrashLoop.Judge(s.attempt)
+	if looping { // retry at the cap: a crash loop gains nothing from fast retries
+		delay = s.cfg.Backoff.Max
+	}
+	if announce {
+		s.log.Warn("crash loop: the child has not run healthy for --backoff-reset in "+strconv.Itoa(s.attempt)+
+			" restarts in a row; retrying every --backoff-max", zap.Int("restarts", s.attempt),
+			zap.String("reason", s.reason), zap.String("detail", s.detail), zap.Int("exit_code", s.st.LastExitCode))
+		s.emit(CrashLoop{At: time.Now(), Restarts: s.attempt, Reason: s.reason, Detail: s.detail, Code: s.st.LastExitCode})
+	}
 	s.st.Restarts++
 	s.st.LastRestartReason, s.st.LastRestartDetail = s.reason, s.detail
 	s.st.Backoff, s.st.BackoffUntil = delay, time.Now().Add(delay)

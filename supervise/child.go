@@ -77,6 +77,7 @@ func (s *Supervisor) startFailed(err error) {
 	s.st.LastExitCode, s.st.Exited = se.Code, true
 	s.reason, s.detail = ReasonExit, se.Error()
 	f.restart = s.started && !s.st.Shutdown && shouldRestart(s.cfg.Restart, ReasonExit, se.Code)
+	f.giveUp = f.restart && s.givingUp()
 	if !s.started {
 		s.startErr = se // bad input: exit with nothing left running
 	}

@@ -91,6 +91,7 @@ type Config struct {
 	Spec       Spec
 	Restart    RestartPolicy
 	Backoff    BackoffPolicy
+	CrashLoop  CrashLoopPolicy
 	StopSignal syscall.Signal
 	StopGrace  time.Duration
 

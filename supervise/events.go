@@ -114,6 +114,28 @@ type BackingOff struct {
 	Detail   string
 }
 
+// CrashLoop: the restart just decided is the CrashLoopPolicy.After-th in
+// a row without the child running healthy for the backoff's Reset.
+// Emitted once per streak, before its BackingOff; restarts go on at the
+// backoff's cap.
+type CrashLoop struct {
+	At       time.Time
+	Restarts int // in the streak, this one included
+	Reason   string
+	Detail   string
+	Code     int // the last child's exit status
+}
+
+// GaveUp: CrashLoopPolicy.GiveUp restarts in a row failed; hsup stops for
+// good and exits ExitGaveUp (an Exiting follows).
+type GaveUp struct {
+	At       time.Time
+	Restarts int
+	Reason   string
+	Detail   string
+	Code     int
+}
+
 // Exiting: hsup stops for good and exits with Code (0 for a clean stop:
 // told to stop, and the child ended on the stop signal).
 type Exiting struct {
@@ -133,6 +155,8 @@ func (e ChildKilled) Time() time.Time     { return e.At }
 func (e ChildExited) Time() time.Time     { return e.At }
 func (e BackingOff) Time() time.Time      { return e.At }
 func (e Exiting) Time() time.Time         { return e.At }
+func (e CrashLoop) Time() time.Time       { return e.At }
+func (e GaveUp) Time() time.Time          { return e.At }
 
 func (ChildStarted) isEvent()    {}
 func (StartFailed) isEvent()     {}
@@ -146,3 +170,5 @@ func (ChildKilled) isEvent()     {}
 func (ChildExited) isEvent()     {}
 func (BackingOff) isEvent()      {}
 func (Exiting) isEvent()         {}
+func (CrashLoop) isEvent()       {}
+func (GaveUp) isEvent()          {}

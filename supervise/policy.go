@@ -43,10 +43,23 @@ const ReasonExit = "exit"
 // resource of hsup's own: the program never ran.
 const ReasonHsup = "hsup_error"
 
+// ReasonManual is the reason of a restart or a bundle an operator asked
+// for (Supervisor.Ask: `hsup restart`, `hsup capture`).
+const ReasonManual = "manual"
+
+// ExitGaveUp is hsup's exit status when it gave up on a crash-looping
+// child (CrashLoopPolicy.GiveUp): EX_UNAVAILABLE, so that the service
+// manager sees a failure and its own restart limits apply.
+const ExitGaveUp = 69
+
 // shouldRestart decides whether a child that ended with code, for reason,
 // comes back. A child hsup stopped because it was degraded counts as a
-// failure whatever its exit code.
+// failure whatever its exit code; one an operator restarted comes back
+// whatever the policy.
 func shouldRestart(p RestartPolicy, reason string, code int) bool {
+	if reason == ReasonManual {
+		return true
+	}
 	switch p {
 	case RestartAlways:
 		return true
@@ -78,6 +91,27 @@ func exitStatus(shutdown bool, code int, stop syscall.Signal) int {
 		return 0
 	}
 	return code
+}
+
+// CrashLoopPolicy says when consecutive restarts become a crash loop: a
+// child that never runs healthy for the backoff's Reset (its program was
+// removed, its port is held, it exits at once).
+type CrashLoopPolicy struct {
+	// After this many consecutive restarts the loop is announced (once per
+	// streak) and the delay stays at the backoff's Max; 0 = never.
+	After int
+	// GiveUp: after this many consecutive restarts hsup exits ExitGaveUp
+	// instead of restarting again; 0 = never.
+	GiveUp int
+}
+
+// Judge is the pure crash-loop decision for a restart about to be
+// decided, streak being its number in the current run of restarts
+// (1-based). announce: this restart makes the loop (once per streak);
+// looping: the loop is on (the delay is the cap); giveUp: exit instead.
+func (c CrashLoopPolicy) Judge(streak int) (announce, looping, giveUp bool) {
+	looping = c.After > 0 && streak >= c.After
+	return looping && streak == c.After, looping, c.GiveUp > 0 && streak > c.GiveUp
 }
 
 // BackoffPolicy is the restart delay policy: the ceiling starts at Min and doubles

@@ -80,6 +80,7 @@ type facts struct {
 	capturing  bool // a capture is in flight
 	restartCap bool // with evCaptured: the capture that finished was the restart's
 	restart    bool // with evExited/evStartFailed: the restart policy says the child comes back
+	giveUp     bool // with evExited/evStartFailed: the crash-loop policy says stop trying
 	shutdown   bool // hsup has been told to stop for good
 }
 
@@ -171,7 +172,7 @@ func backoff(e event, f facts) (State, action) {
 		}
 		return Starting, doWatch
 	case evStartFailed:
-		if f.restart {
+		if f.restart && !f.giveUp {
 			return Backoff, doBackoff
 		}
 		return Stopped, doExit
@@ -185,7 +186,7 @@ func backoff(e event, f facts) (State, action) {
 }
 
 func afterExit(f facts) (State, action) {
-	if f.restart {
+	if f.restart && !f.giveUp {
 		return Backoff, doBackoff
 	}
 	return Stopped, doExit

@@ -35,6 +35,7 @@ var arcs = []arc{
 	{name: "warning capture done", from: Running, ev: evCaptured, to: Running, act: doNothing, cover: "TestWarningCapturesAndKeepsRunning"},
 	{name: "crash restarts", from: Running, ev: evExited, facts: facts{restart: true}, to: Backoff, act: doBackoff, cover: "TestCrashRestartsAfterGrowingBackoff"},
 	{name: "crash, policy says no", from: Running, ev: evExited, to: Stopped, act: doExit, cover: "TestRestartNeverExitsWithChildStatus"},
+	{name: "crash, crash loop gives up", from: Running, ev: evExited, facts: facts{restart: true, giveUp: true}, to: Stopped, act: doExit, cover: "TestCrashLoopAnnouncedThenGivesUp"},
 	{name: "shutdown while starting", from: Starting, ev: evShutdown, to: Stopping, act: doStop, cover: "TestShutdownWhileStarting"},
 	{name: "shutdown while running", from: Running, ev: evShutdown, to: Stopping, act: doStop, cover: "TestShutdownStopsChildAndReturnsItsStatus"},
 	// Capturing the restart's bundle.
@@ -57,6 +58,7 @@ var arcs = []arc{
 	{name: "started after a shutdown", from: Backoff, ev: evLaunched, facts: facts{shutdown: true}, to: Stopping, act: doStop, cover: "TestShutdownWhileStartingWaitsForTheStart"},
 	{name: "start failed, restart", from: Backoff, ev: evStartFailed, facts: facts{restart: true}, to: Backoff, act: doBackoff, cover: "TestStartFailureAfterCrashBacksOff"},
 	{name: "start failed, no restart", from: Backoff, ev: evStartFailed, to: Stopped, act: doExit, cover: "TestFirstStartFailureIsAnError"},
+	{name: "start failed, crash loop gives up", from: Backoff, ev: evStartFailed, facts: facts{restart: true, giveUp: true}, to: Stopped, act: doExit, cover: "TestStartFailuresGiveUp"},
 	{name: "shutdown during a start waits for it", from: Backoff, ev: evShutdown, facts: facts{launching: true}, to: Backoff, act: doNothing, cover: "TestShutdownWhileARestartFails"},
 	{name: "shutdown in backoff is at once", from: Backoff, ev: evShutdown, to: Stopped, act: doExit, cover: "TestShutdownDuringBackoffIsImmediate"},
 	{name: "stale capture done in backoff", from: Backoff, ev: evCaptured, to: Backoff, act: doNothing, cover: "TestExitDuringCapture"},

@@ -47,6 +47,8 @@ type Supervisor struct {
 	launched  chan launchResult
 	captured  chan captureResult
 	pings     chan chan struct{}
+	asks      chan ask
+	gaveUp    bool          // the crash-loop policy ended supervision: Run returns ExitGaveUp
 	quit      chan struct{} // closed when Run returns: late senders give up
 	wg        sync.WaitGroup
 	captures  sync.WaitGroup
@@ -97,6 +99,7 @@ func New(cfg Config) *Supervisor {
 		launched: make(chan launchResult),
 		captured: make(chan captureResult),
 		pings:    make(chan chan struct{}),
+		asks:     make(chan ask),
 		quit:     make(chan struct{}),
 	}
 	s.publish()
@@ -138,11 +141,22 @@ func (s *Supervisor) Run(ctx context.Context) (int, error) {
 			s.step(evTimer, s.facts(), s.timerWhy())
 		case reply := <-s.pings:
 			close(reply)
+		case q := <-s.asks:
+			q.reply <- s.answer(q.r)
 		}
 		s.publish()
 	}
 	s.stopTimer()
-	return exitStatus(s.st.Shutdown, s.st.LastExitCode, s.cfg.StopSignal), s.startErr
+	return s.exitCode(), s.startErr
+}
+
+// exitCode is Run's status: ExitGaveUp after a crash loop, else the last
+// child's (0 for a clean stop).
+func (s *Supervisor) exitCode() int {
+	if s.gaveUp {
+		return ExitGaveUp
+	}
+	return exitStatus(s.st.Shutdown, s.st.LastExitCode, s.cfg.StopSignal)
 }
 
 // timerWhy is the reason a state change on the loop's timer announces: a

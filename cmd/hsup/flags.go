@@ -37,6 +37,9 @@ func runFlags() []cli.Flag {
 		dur("backoff-min", time.Second, "first restart delay; the ceiling doubles per consecutive restart"),
 		dur("backoff-max", time.Minute, "cap of the restart delay"),
 		dur("backoff-reset", time.Minute, "healthy run time after which the delay returns to --backoff-min"),
+		num("crash-loop", 10, "consecutive restarts without --backoff-reset of healthy running that make a crash loop: "+
+			"one WARN line, then retries every --backoff-max (0 = off)"),
+		num("give-up-after", 0, "consecutive such restarts after which hsup exits 69 so the service manager's limits apply (0 = never)"),
 		str("stop-signal", "TERM", "signal sent (with SIGCONT) to the child's process group to stop it"),
 		dur("stop-grace", 10*time.Second, "wait after the stop signal before SIGKILL of the group"),
 		str("stdin", "null", "the child's standard input: null (/dev/null) or inherit (hsup's; a child reading a terminal "+

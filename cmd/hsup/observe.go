@@ -17,7 +17,7 @@ func labels() metrics.Labels {
 	for _, s := range supervise.States() {
 		l.States = append(l.States, s.String())
 	}
-	l.Reasons = append([]string{supervise.ReasonExit, supervise.ReasonHsup}, healthcheck.Reasons()...)
+	l.Reasons = append([]string{supervise.ReasonExit, supervise.ReasonHsup, supervise.ReasonManual}, healthcheck.Reasons()...)
 	l.Reasons = append(l.Reasons, diagnose.PressureReason)
 	for _, k := range healthcheck.Kinds() {
 		l.Probes = append(l.Probes, string(k))

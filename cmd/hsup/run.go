@@ -36,8 +36,9 @@ func runCommand() *cli.Command {
 			"with backoff when it exits or stops serving. SIGTERM/SIGINT stop it for good. One hsup per --name;\n" +
 			"what an earlier hsup of the service left running is reclaimed at start. Exit codes: 0 for a clean\n" +
 			"stop (told to stop, the child ended on the stop signal); else the child's status (128+N for signal N);\n" +
-			"2 bad flags or unusable --state-dir; 75 retryable (another hsup runs this --name, the metrics address\n" +
-			"stayed in use); 126 PROGRAM not executable; 127 PROGRAM not found. Every flag is also HSUP_<FLAG>.",
+			"2 bad flags or unusable --state-dir or output files; 69 gave up on a crash loop (--give-up-after);\n" +
+			"75 retryable (another hsup runs this --name, the metrics address stayed in use); 126 PROGRAM not\n" +
+			"executable; 127 PROGRAM not found. Every flag is also HSUP_<FLAG>.",
 		Flags: runFlags(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {

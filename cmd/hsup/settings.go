@@ -26,6 +26,7 @@ type settings struct {
 	nofile      uint64
 	restart     supervise.RestartPolicy
 	backoff     supervise.BackoffPolicy
+	crashLoop   supervise.CrashLoopPolicy
 	stopSignal  syscall.Signal
 	stopGrace   time.Duration
 	stdin       bool // the child inherits hsup's standard input (--stdin=inherit)
@@ -74,6 +75,10 @@ func readSettings(c *cli.Context) (settings, error) {
 	s.backoff = supervise.BackoffPolicy{Min: c.Duration("backoff-min"), Max: c.Duration("backoff-max"), Reset: c.Duration("backoff-reset")}
 	if err := s.backoff.Validate(); err != nil {
 		return s, usageError("%v", err)
+	}
+	s.crashLoop = supervise.CrashLoopPolicy{After: c.Int("crash-loop"), GiveUp: c.Int("give-up-after")}
+	if s.crashLoop.After < 0 || s.crashLoop.GiveUp < 0 {
+		return s, usageError("--crash-loop=%d, --give-up-after=%d: give a count of restarts, 0 for off", s.crashLoop.After, s.crashLoop.GiveUp)
 	}
 	if err := s.readStop(c); err != nil {
 		return s, err

@@ -31,7 +31,7 @@ const tailSize = 256 << 10
 func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile nofilePlan) wiring {
 	w := wiring{tail: diagnose.NewTail(tailSize), notifier: systemd.NewNotifier(log)}
 	w.cfg = supervise.Config{
-		Restart: s.restart, Backoff: s.backoff, StopSignal: s.stopSignal, StopGrace: s.stopGrace,
+		Restart: s.restart, Backoff: s.backoff, CrashLoop: s.crashLoop, StopSignal: s.stopSignal, StopGrace: s.stopGrace,
 		Log: log, DaemonizeWindow: s.health.StartupGrace,
 	}
 	var snapshot func() any
