@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -55,6 +56,10 @@ type Options struct {
 	Live func(ctx context.Context) error
 	// LiveTimeout bounds one Live call; 0 means 5s.
 	LiveTimeout time.Duration
+	// Page, when set, serves GET / on Handler's mux (the status page).
+	Page http.Handler
+	// Extra collectors (hooks, build info) registered with hsup's own.
+	Extra []prometheus.Collector
 	// Pprof mounts net/http/pprof under /debug/pprof/ on Handler's mux.
 	Pprof bool
 	// Dropped reads, per stream of hsup's own output ("stdout", "stderr"),
@@ -95,6 +100,7 @@ func New(opts Options) *Metrics {
 		m.restarts, m.exits, m.probes, m.bundles, m.probeDur, m.captureDur,
 	)
 	m.reg.MustRegister(m.gauges()...)
+	m.reg.MustRegister(opts.Extra...)
 	for stream, f := range opts.Dropped {
 		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "hsup_output_dropped_bytes_total",

@@ -54,6 +54,7 @@ func (s *Supervisor) exited(code int) {
 	daemonized := s.reason == ReasonExit && code == 0 && time.Since(c.started) < s.cfg.DaemonizeWindow
 	s.sweepExit(c.proc.Pid(), c.proc.Pgid(), c.proc.Swept(), s.st.Members, daemonized)
 	s.st.Pid, s.st.Pgid, s.st.StartedAt, s.st.RunningSince, s.st.Members = 0, 0, time.Time{}, time.Time{}, nil
+	s.st.Verdict, s.st.VerdictDetail = "", ""
 	s.st.LastExitCode, s.st.Exited = code, true
 	logExit := s.log.Info
 	if s.reason == ReasonExit && code != 0 { // a crash, not a stop hsup asked for
@@ -124,6 +125,7 @@ func (s *Supervisor) degraded(r Report) {
 		return // a second verdict while the first is being acted on
 	}
 	s.reason, s.detail = r.Reason, r.Detail
+	s.st.Verdict, s.st.VerdictDetail = r.Reason, r.Detail
 	s.emit(ChildDegraded{At: time.Now(), Pid: s.st.Pid, Reason: r.Reason, Detail: r.Detail})
 	f := s.facts()
 	f.capture = f.capture && !r.NoBundle

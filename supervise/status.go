@@ -23,6 +23,12 @@ type Status struct {
 	BackoffUntil time.Time
 	LastBundle   string // directory of the last bundle written
 
+	// Verdict and VerdictDetail are the current child's degraded verdict
+	// (reason and sentence) from the moment it is judged until it exits;
+	// "" while it is not degraded. A capture reads them.
+	Verdict       string
+	VerdictDetail string
+
 	ProbeFailures       int // consecutive failed cheap probes of the current child
 	HeartbeatKnown      bool
 	HeartbeatValue      float64

@@ -47,11 +47,15 @@ func metricsStatus(sup func() *supervise.Supervisor) func() metrics.Status {
 }
 
 // subscribe returns the supervisor's event handler: counters for the
-// metrics, messages for sd_notify, and the child record. It runs on the supervisor's loop, so
-// it only counts and queues.
-func subscribe(m *metrics.Metrics, n *systemd.Notifier, rec *recorder) func(supervise.Event) {
+// metrics, messages for sd_notify, the child record, and the observers
+// (ledger, hooks, status page), in that order. It runs on the
+// supervisor's loop, so it and every observer only count and queue.
+func subscribe(m *metrics.Metrics, n *systemd.Notifier, rec *recorder, observers ...func(supervise.Event)) func(supervise.Event) {
 	return func(e supervise.Event) {
 		rec.observe(e)
+		for _, o := range observers {
+			o(e)
+		}
 		switch e := e.(type) {
 		case supervise.ChildExited:
 			m.ChildExited(e.Code)
