@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,9 +14,20 @@ import (
 	"time"
 )
 
-// A File past its size is renamed aside and a new one opened under its
-// name: every line kept is in exactly one file, in order, the last one
-// last, no file outgrows the limit, and only Keep rotated files stay.
+// closeFile closes f within a bound, failing the test on error.
+func closeFile(t *testing.T, f *File) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A File past its size is renamed to NAME.1 (older ones shifted up, the
+// one past Keep removed) and a new one created under its name: every line
+// kept is in exactly one file, in order, the last one last, no file
+// outgrows the limit, and only Keep rotated files stay.
 func TestFileRotatesByRename(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "logs", "output.log") // the directory is created
@@ -24,38 +36,26 @@ func TestFileRotatesByRename(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := strings.Repeat("x", 1000)
-	const lines = 2500 // about 2.4 MiB: two rotations
+	const lines = 3500 // about 3.4 MiB: three rotations
 	w := f.Paced()
 	for i := range lines {
 		fmt.Fprintf(w, "%05d %s\n", i, line)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := f.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	closeFile(t, f)
 	if n := f.Dropped(); n != 0 {
 		t.Fatalf("dropped %d bytes of paced writes to a local file", n)
 	}
-	// The rotator removes old files on its own goroutine after a rotation:
-	// wait for it, within a bound.
-	var rotated []string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		rotated, _ = filepath.Glob(filepath.Join(dir, "logs", "output-*.log"))
-		if len(rotated) == 2 || time.Now().After(deadline) {
-			break
-		}
-	}
-	if len(rotated) != 2 {
-		t.Fatalf("rotated files %v, want 2", rotated)
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 3 {
+		t.Fatalf("files %v, want output.log, .1 and .2", entries)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("current file: %v, mode %v; want mode 0600", err, fi.Mode())
 	}
 	var got []string
-	for _, p := range append(rotated, path) { // rotated names sort by time
-		if fi, _ := os.Stat(p); fi.Size() > 1<<20 {
-			t.Errorf("%s is %d bytes, over the 1 MiB limit", p, fi.Size())
+	for _, p := range []string{path + ".2", path + ".1", path} {
+		if fi, err := os.Stat(p); err != nil || fi.Size() > 1<<20 {
+			t.Fatalf("%s: %v, want at most 1 MiB", p, err)
 		}
 		got = append(got, readLines(t, p)...)
 	}
@@ -63,17 +63,23 @@ func TestFileRotatesByRename(t *testing.T) {
 		t.Fatalf("the last line written is not the last line of the current file")
 	}
 	for i := 1; i < len(got); i++ {
-		if got[i][:5] <= got[i-1][:5] {
+		if mustAtoi(t, got[i][:5]) != mustAtoi(t, got[i-1][:5])+1 {
 			t.Fatalf("line %q follows %q: lines lost or reordered across a rotation", got[i][:5], got[i-1][:5])
 		}
 	}
-	if len(got) < lines/2 {
-		t.Errorf("%d of %d lines kept in 3 files of up to 1 MiB, want most", len(got), lines)
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err != nil {
+		t.Fatal(err)
 	}
+	return n
 }
 
 // The writer's file is renamed, not copied: the inode the writer held when
-// the rotation came is the rotated file's.
+// the rotation came is NAME.1's.
 func TestFileRotationKeepsTheInode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hsup.log")
 	f := NewFile(path, FileOptions{MaxMiB: 1, Keep: 5})
@@ -82,39 +88,81 @@ func TestFileRotationKeepsTheInode(t *testing.T) {
 	}
 	before := inode(t, path)
 	w := f.Paced()
-	chunk := bytes.Repeat([]byte("y"), 64<<10-1)
-	chunk = append(chunk, '\n')
+	chunk := append(bytes.Repeat([]byte("y"), 64<<10-1), '\n')
 	for range 17 { // 17 × 64 KiB: past 1 MiB once
 		w.Write(chunk)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := f.Close(ctx); err != nil {
-		t.Fatal(err)
+	closeFile(t, f)
+	if got := inode(t, path+".1"); got != before {
+		t.Errorf("NAME.1 has inode %d, the writer's file was %d: copied, not renamed", got, before)
 	}
-	rotated, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "hsup-*.log"))
-	if len(rotated) != 1 {
-		t.Fatalf("rotated %v, want one file", rotated)
-	}
-	if got := inode(t, rotated[0]); got != before {
-		t.Errorf("rotated file has inode %d, the writer's file was %d: copied, not renamed", got, before)
-	}
-	if fi, _ := os.Stat(rotated[0]); fi.Size() != 16*64<<10 {
-		t.Errorf("rotated file holds %d bytes, want the 16 chunks that fit", fi.Size())
+	// The Writer hands the file what waits in one write (up to its 256
+	// KiB buffer), whole writes only: a file ends at a write's end, at
+	// most one buffer short of the limit.
+	if fi, _ := os.Stat(path + ".1"); fi.Size()%(64<<10) != 0 || fi.Size() > 1<<20 || fi.Size() < 1<<20-DefaultSize {
+		t.Errorf("NAME.1 holds %d bytes, want whole chunks, within a buffer of 1 MiB", fi.Size())
 	}
 }
 
-// A path that cannot be written is an error from Open, naming the path.
-func TestFileOpenError(t *testing.T) {
+// What is at the path must be a regular file or nothing: a device (the
+// adversary's /dev/null, which a rotation would have renamed away), a
+// directory, a FIFO or a symlink is refused by Open and left alone, and a
+// file hsup may not write is refused without being renamed.
+func TestFileRefusesWhatIsNotARegularFile(t *testing.T) {
 	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "adir")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.log")
+	if err := os.Symlink(filepath.Join(dir, "real.log"), link); err != nil {
+		t.Fatal(err)
+	}
 	blocker := filepath.Join(dir, "file")
 	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := NewFile(filepath.Join(blocker, "out.log"), FileOptions{})
-	err := f.Open()
-	if err == nil || !strings.Contains(err.Error(), blocker) {
-		t.Fatalf("Open under a regular file: %v, want an error naming the path", err)
+	for _, p := range []string{"/dev/null", sub, fifo, link, filepath.Join(blocker, "out.log")} {
+		before, _ := os.Lstat(p)
+		err := NewFile(p, FileOptions{}).Open()
+		if err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("Open(%s) = %v, want an error naming the path", p, err)
+		}
+		if after, _ := os.Lstat(p); before != nil && (after == nil || !os.SameFile(before, after)) {
+			t.Errorf("%s was moved or replaced", p)
+		}
+	}
+	if err := NewFile(sub, FileOptions{}).Open(); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("a directory: %v, want ErrNotRegular", err)
+	}
+}
+
+// A file renamed away by someone else (newsyslog, a person) is followed
+// by a new one at the path: later writes land there, not in the renamed
+// file.
+func TestFileReopensAfterAnOutsideRename(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.log")
+	r := &rotator{path: path, max: 1 << 20, keep: 2}
+	if _, err := r.Write([]byte("one\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path, path+".old"); err != nil {
+		t.Fatal(err)
+	}
+	r.checked = time.Time{} // as if a second had passed
+	if _, err := r.Write([]byte("two\n")); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if got := readLines(t, path); len(got) != 1 || got[0] != "two" {
+		t.Errorf("new file holds %q, want the write after the rename", got)
+	}
+	if got := readLines(t, path+".old"); len(got) != 1 || got[0] != "one" {
+		t.Errorf("renamed file holds %q", got)
 	}
 }
 

@@ -28,7 +28,7 @@ type RecordOptions struct {
 	// Wait is how long a line without a newline waits for the rest before
 	// it is written as a partial record (default 100 ms).
 	Wait time.Duration
-	// Max bounds a record's line (default 64 KiB): a longer line is
+	// Max bounds a record's line (default 32 KiB): a longer line is
 	// written in pieces, each a partial record.
 	Max int
 	// KeepJSON writes a complete line that is already one JSON object
@@ -92,6 +92,13 @@ func (r *Records) Write(p []byte) (int, error) {
 		done += n
 	}
 	r.partial = r.partial[:copy(r.partial, r.partial[done:])]
+	if done > 0 && r.timer != nil {
+		// The line the timer waits for was written: what is left is a new
+		// line, with a wait of its own.
+		r.timer.Stop()
+		r.timer = nil
+		r.gen++
+	}
 	r.arm()
 	return len(p), err
 }

@@ -242,3 +242,26 @@ func TestRecordsText(t *testing.T) {
 		}
 	})
 }
+
+// A line that ends while its timer runs takes the timer with it: the next
+// line waits its own full Wait, not what was left of the last one's.
+func TestRecordsNewLineWaitsItsOwnWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var s sink
+		r := NewRecords(&s, "stdout", RecordOptions{Wait: 100 * time.Millisecond})
+		r.Write([]byte("ab"))
+		time.Sleep(90 * time.Millisecond)
+		r.Write([]byte("c\nxy"))
+		time.Sleep(20 * time.Millisecond) // past the first line's wait, not the second's
+		synctest.Wait()
+		if got := s.all(); len(got) != 1 || !strings.Contains(got[0], `"line":"abc"`) {
+			t.Fatalf("at 110ms: %q, want only the whole line abc", got)
+		}
+		r.Write([]byte("z\n"))
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := s.records(t); len(got) != 2 || got[1]["line"] != "xyz" || got[1]["partial"] != nil {
+			t.Fatalf("got %v, want xyz whole", s.all())
+		}
+	})
+}

@@ -49,8 +49,8 @@ func runFlags() []cli.Flag {
 		str("log-file", "", "file for hsup's own log (JSON unless --log-format=console), size-rotated; default: stderr"),
 		str("output-file", "", "file for the child's stdout and stderr, each line prefixed with the time and the stream "+
 			"(\"stdout:\", \"stderr:\"), size-rotated; default: hsup's own stdout and stderr"),
-		num("log-max-size", output.DefaultFileMaxMiB, "MiB at which --log-file and --output-file are rotated: renamed aside "+
-			"(NAME-TIME.EXT) and a new file opened, never copied and truncated"),
+		num("log-max-size", output.DefaultFileMaxMiB, "MiB at which --log-file and --output-file are rotated: renamed to "+
+			"NAME.1 (older ones shifted up) and a new file opened, never copied and truncated"),
 		num("log-keep", output.DefaultFileKeep, "rotated files kept of each of --log-file and --output-file"),
 		str("health-url", "http://127.0.0.1:8787/health", "cheap probe URL (\"\" disables all HTTP probing)"),
 		dur("health-interval", 5*time.Second, "time between cheap probes"),

@@ -179,13 +179,16 @@ func newLogger(format, level string) (*zap.Logger, error) {
 // started). One that does not open within volumeWait (a hung volume) is a
 // warning on stderr: hsup goes on, and what is written to it is dropped
 // and counted until the volume answers.
-func openFiles(f fileSettings) error {
+func openFiles(f fileSettings, wait time.Duration) error {
 	open := func(path string, notice func(int64) []byte, flag string) (*output.File, error) {
 		file := output.NewFile(path, output.FileOptions{MaxMiB: f.maxMiB, Keep: f.keep, Notice: notice})
-		err := within(volumeWait, "opening "+path, file.Open)
+		opener := openFile
+		err := within(wait, "opening "+path, func() error { return opener(file) })
 		switch {
 		case errors.Is(err, errOverran):
 			_, _ = stderr.Write([]byte("hsup: --" + flag + ": " + err.Error() + "; going on, writes are dropped until it answers\n"))
+		case errors.Is(err, output.ErrNotRegular):
+			return nil, usageError("--%s: %v", flag, err)
 		case err != nil:
 			return nil, usageError("--%s: %v: give a file in a directory hsup can create and write", flag, err)
 		}
@@ -204,6 +207,9 @@ func openFiles(f fileSettings) error {
 	}
 	return nil
 }
+
+// openFile opens an output file; tests put a volume that hangs in its place.
+var openFile = (*output.File).Open
 
 // droppedCounters are hsup_output_dropped_bytes_total's streams.
 func droppedCounters() map[string]func() float64 {

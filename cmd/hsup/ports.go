@@ -8,7 +8,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,14 +37,33 @@ func metricsArgs(c *cli.Context, s settings, runArgs []string, claims []managed.
 		}
 		return runArgs, nil
 	}
-	addr, moved, err := managed.PickMetricsAddr(managed.DefaultMetricsAddr, claims, listening)
+	addr, _, err := managed.PickMetricsAddr(managed.DefaultMetricsAddr, claims, listening)
 	switch {
 	case err != nil:
 		fmt.Fprintf(c.App.ErrWriter, "hsup: no metrics listener for this service (%v): pass --metrics-addr=HOST:PORT to give it one\n", err)
-	case moved != nil:
-		fmt.Fprintf(c.App.ErrWriter, "hsup: this service's metrics go to %s: %s is taken by the service in %s\n", addr, moved.Addr, moved.File)
+	case addr != managed.DefaultMetricsAddr:
+		fmt.Fprintf(c.App.ErrWriter, "hsup: this service's metrics go to %s: %s\n", addr, skipped(addr, claims))
 	}
 	return append(runArgs, "--metrics-addr="+addr), nil
+}
+
+// skipped says why the ports from the default up to addr's were passed
+// over: each one's claim, or that something listened on it.
+func skipped(addr string, claims []managed.Claim) string {
+	_, last, _ := net.SplitHostPort(addr)
+	_, first, _ := net.SplitHostPort(managed.DefaultMetricsAddr)
+	from, _ := strconv.Atoi(first)
+	to, _ := strconv.Atoi(last)
+	var why []string
+	for p := from; p < to; p++ {
+		a := net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+		if cl := managed.ClaimOn(a, claims); cl != nil {
+			why = append(why, fmt.Sprintf("%d is taken by the service in %s", p, cl.File))
+		} else {
+			why = append(why, fmt.Sprintf("%d is in use now", p))
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // listening reports whether something listens on addr now: a listener
@@ -90,7 +111,7 @@ func claims(dirs []string, pattern, self string, argv func([]byte) []string) []m
 	for _, dir := range dirs {
 		files, _ := filepath.Glob(filepath.Join(dir, pattern))
 		for _, file := range files {
-			if file == self {
+			if isSelf(file, self) {
 				continue
 			}
 			data, err := readHead(file)
@@ -105,12 +126,32 @@ func claims(dirs []string, pattern, self string, argv func([]byte) []string) []m
 	return out
 }
 
+// isSelf reports whether file is the job file being replaced: the same
+// path, or another name for it (an alias symlink of a unit).
+func isSelf(file, self string) bool {
+	if file == self {
+		return true
+	}
+	a, errA := os.Stat(file)
+	b, errB := os.Stat(self)
+	return errA == nil && errB == nil && os.SameFile(a, b)
+}
+
+// readHead reads up to jobFileMax of a regular file. Anything else (a
+// FIFO, whose open would wait for a writer; a device) is skipped, and the
+// open does not wait (O_NONBLOCK) should the file change in between.
 func readHead(file string) ([]byte, error) {
-	f, err := os.Open(file)
+	if fi, err := os.Stat(file); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", file)
+	}
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", file)
+	}
 	return io.ReadAll(io.LimitReader(f, jobFileMax))
 }
 

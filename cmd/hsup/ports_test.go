@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +45,14 @@ func TestInstalledClaims(t *testing.T) {
 	unit("one", cmd("--metrics-addr=127.0.0.1:9471"))
 	unit("two", cmd("--name=two"))
 	write(t, filepath.Join(units, "other.service"), []byte("[Service]\nExecStart=/usr/bin/python3 -m http.server\n"))
+	// A FIFO (its open would wait for a writer forever) and an alias of
+	// the file being replaced are passed over.
+	if err := syscall.Mkfifo(filepath.Join(agents, "fifo.plist"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(agents, "ai.self.plist"), filepath.Join(agents, "alias.plist")); err != nil {
+		t.Fatal(err)
+	}
 
 	got := launchdClaims(home, filepath.Join(agents, "ai.self.plist"))
 	want := []managed.Claim{
@@ -84,5 +93,14 @@ func write(t *testing.T, path string, data []byte) {
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSkipped(t *testing.T) {
+	claims := []managed.Claim{{Addr: "127.0.0.1:9464", File: "/a.plist"}}
+	got := skipped("127.0.0.1:9466", claims)
+	want := "9464 is taken by the service in /a.plist; 9465 is in use now"
+	if got != want {
+		t.Errorf("skipped = %q, want %q", got, want)
 	}
 }

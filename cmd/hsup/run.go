@@ -59,7 +59,7 @@ func runCommand() *cli.Command {
 // the monitors, supervise until told to stop, exit with the child's status.
 func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	oneP()
-	if err := openFiles(s.files); err != nil {
+	if err := openFiles(s.files, volumeWait); err != nil {
 		return err
 	}
 	log, err := newLogger(s.logFormat, s.logLevel)
@@ -71,7 +71,7 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	if err != nil {
 		var se *supervise.StartError
 		errors.As(err, &se)
-		return cli.Exit("hsup: "+err.Error(), se.Code)
+		return exitLogged(log, err.Error(), se.Code)
 	}
 	svc, err := claimService(s, log) // one hsup per name, before anything starts
 	if err != nil {
@@ -113,9 +113,9 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	if err != nil {
 		var se *supervise.StartError
 		if errors.As(err, &se) {
-			return cli.Exit("hsup: "+se.Error(), se.Code)
+			return exitLogged(log, se.Error(), se.Code)
 		}
-		return cli.Exit("hsup: "+err.Error(), 1)
+		return exitLogged(log, err.Error(), 1)
 	}
 	// code is the child's status, or 0 for a clean stop (told to stop, and
 	// the child ended on the stop signal); the child's own is beside it.
@@ -124,6 +124,16 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 		return cli.Exit("", code)
 	}
 	return nil
+}
+
+// exitLogged is the one line hsup exits with, on stderr, and also in
+// --log-file when there is one: an operator reads that log first, and
+// stderr is only launchd's fallback file.
+func exitLogged(log *zap.Logger, msg string, code int) error {
+	if files.log != nil {
+		log.Error("hsup cannot go on: "+msg, zap.Int("exit_code", code))
+	}
+	return cli.Exit("hsup: "+msg, code)
 }
 
 // newMetrics builds the metrics over the published status of the

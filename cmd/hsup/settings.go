@@ -148,8 +148,6 @@ func readFiles(c *cli.Context) (fileSettings, error) {
 		return f, usageError("--log-max-size=%d: give the size in MiB at which files are rotated, at least 1", f.maxMiB)
 	case f.keep < 1:
 		return f, usageError("--log-keep=%d: give how many rotated files to keep, at least 1", f.keep)
-	case f.log != "" && f.log == f.output:
-		return f, usageError("--log-file and --output-file are both %q: give two files (each is rotated on its own)", f.log)
 	}
 	for flag, p := range map[string]*string{"log-file": &f.log, "output-file": &f.output} {
 		if *p == "" {
@@ -161,7 +159,21 @@ func readFiles(c *cli.Context) (fileSettings, error) {
 		}
 		*p = abs
 	}
+	if f.log != "" && f.output != "" && samePath(f.log, f.output) {
+		return f, usageError("--log-file and --output-file are both %q: give two files (each is rotated on its own)", f.log)
+	}
 	return f, nil
+}
+
+// samePath reports whether two absolute paths name one file: the same
+// path, or one existing file (a hard link, a directory symlink between).
+func samePath(a, b string) bool {
+	if a == b {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 func healthSettings(c *cli.Context) (healthcheck.Config, error) {

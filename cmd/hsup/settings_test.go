@@ -60,6 +60,7 @@ func TestReadSettingsRefusals(t *testing.T) {
 		{name: "log size", args: []string{"--log-max-size=0"}, says: "--log-max-size"},
 		{name: "log keep", args: []string{"--log-keep=0"}, says: "--log-keep"},
 		{name: "one file for both", args: []string{"--log-file=/tmp/x.log", "--output-file=/tmp/x.log"}, says: "--output-file"},
+		{name: "one file, two spellings", args: []string{"--log-file=/tmp/../tmp/x.log", "--output-file=/tmp/./x.log"}, says: "--output-file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

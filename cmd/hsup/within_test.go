@@ -2,10 +2,13 @@ package main
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hsup/hsup/output"
 )
 
 func TestWithinGivesUpOnAStuckStep(t *testing.T) {
@@ -32,5 +35,20 @@ func TestWaitWithin(t *testing.T) {
 	close(release)
 	if !waitWithin(&wg, 5*time.Second) {
 		t.Fatal("waitWithin did not see the goroutine end")
+	}
+}
+
+// An output file on a volume that never answers (its open hangs) is a
+// warning, not a failure: hsup goes on with the file, whose writes are
+// dropped until the volume answers.
+func TestOpenFilesOnAHungVolume(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	old := openFile
+	openFile = func(*output.File) error { <-release; return nil }
+	defer func() { openFile = old; files.output = nil }()
+	err := openFiles(fileSettings{output: filepath.Join(t.TempDir(), "out.log"), maxMiB: 1, keep: 1}, 50*time.Millisecond)
+	if err != nil || files.output == nil {
+		t.Fatalf("openFiles = %v (file %v), want hsup to go on with the file", err, files.output)
 	}
 }

@@ -8,11 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hsup/hsup/test/hsuptest"
 )
 
 // TestOutputAndLogFiles: with --output-file and --log-file, the child's 4
@@ -49,7 +52,8 @@ func TestOutputAndLogFiles(t *testing.T) {
 			t.Errorf("hsup wrote to its %s with both files given:\n%.2000s", name, raw)
 		}
 	}
-	rotated, _ := filepath.Glob(filepath.Join(dir, "logs", "output-*.log"))
+	rotated, _ := filepath.Glob(filepath.Join(dir, "logs", "output.log.*"))
+	slices.Reverse(rotated) // oldest first: output.log.4 ... output.log.1
 	if len(rotated) < 3 || len(rotated) > 5 {
 		t.Errorf("rotated output files %v, want 3 to 5 (4 MiB and more in records of 1 MiB files, 5 kept)", rotated)
 	}
@@ -83,45 +87,6 @@ func TestOutputAndLogFiles(t *testing.T) {
 	}
 }
 
-// TestOutputFileThatNeverOpens: --output-file is a FIFO nobody reads, so
-// opening it blocks as on a hung volume. hsup warns on stderr after its
-// 5 s bound, starts the child anyway, and the child's 4 MiB never hold it:
-// its exit is logged and hsup stops on SIGTERM within bounds.
-func TestOutputFileThatNeverOpens(t *testing.T) {
-	t.Parallel()
-	fifo := filepath.Join(t.TempDir(), "output.log")
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logR, logW := pipe(t)
-	_, stalled := pipe(t)
-	cmd, env := helperCmd(t, "outflood", "-", "4", "3", "both")
-	args := append(runArgs(t, "--output-file="+fifo, "--backoff-min=10s", "--backoff-max=10s"), cmd...)
-	b := startBare(t, stalled, logW, args, env)
-	lines := readLines(logR)
-	var warned, exited bool
-	timer := time.NewTimer(lineWait + 5*time.Second)
-	defer timer.Stop()
-	var log strings.Builder
-	for !exited {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("hsup's stderr ended early:\n%s", log.String())
-			}
-			log.WriteString(l.line + "\n")
-			warned = warned || strings.Contains(l.line, "--output-file: opening "+fifo)
-			exited = exited || strings.Contains(l.line, `"msg":"child exited"`) && strings.Contains(l.line, `"code":3`)
-		case <-timer.C:
-			t.Fatalf("no \"child exited\" with code 3; stderr:\n%s", log.String())
-		}
-	}
-	if !warned {
-		t.Errorf("no warning about the output file that did not open:\n%s", log.String())
-	}
-	b.stopWithin(t, 5*time.Second)
-}
-
 // forLines calls f for each line of the file at path.
 func forLines(t *testing.T, path string, f func(string)) {
 	t.Helper()
@@ -137,5 +102,45 @@ func forLines(t *testing.T, path string, f func(string)) {
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOutputFileRefusals: a directory, a device or a FIFO given as a file is bad
+// input (exit 2, one line) and is left where it was; a program that
+// cannot be found is reported in --log-file too, not only on stderr.
+func TestOutputFileRefusals(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "adir")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{sub, "/dev/null", fifo} {
+		p := hsuptest.Start(t, runArgs(t, "--output-file="+path, "--", "/bin/true"))
+		code := p.Wait(t, exitWait)
+		lines := strings.Split(strings.TrimSpace(p.RawStderr()), "\n")
+		if code != 2 || len(lines) != 1 || !strings.Contains(lines[0], "--output-file") || !strings.Contains(lines[0], "not a regular file") {
+			t.Errorf("--output-file=%s: exit %d, stderr %q; want 2 and one line", path, code, p.RawStderr())
+		}
+	}
+	if fi, err := os.Stat(sub); err != nil || !fi.IsDir() {
+		t.Errorf("the directory given as --output-file was moved: %v", err)
+	}
+	if fi, err := os.Stat("/dev/null"); err != nil || fi.Mode()&os.ModeDevice == 0 {
+		t.Fatalf("/dev/null is no longer a device: %v", err)
+	}
+	logFile := filepath.Join(dir, "hsup.log")
+	p := hsuptest.Start(t, runArgs(t, "--log-file="+logFile, "--", "/no/such/program"))
+	if code := p.Wait(t, exitWait); code != 127 {
+		t.Fatalf("exit %d, want 127", code)
+	}
+	var logged bool
+	forLines(t, logFile, func(line string) { logged = logged || strings.Contains(line, "/no/such/program") })
+	if !logged {
+		t.Error("the failed start is not in --log-file")
 	}
 }

@@ -20,13 +20,13 @@ const (
 
 // checkLeaks polls, up to leakWait, until no unexpected goroutine runs and
 // at most fdSlack more descriptors than fdsBefore are open.
-func checkLeaks(fdsBefore int, ignore ...goleak.Option) error {
+func checkLeaks(fdsBefore int) error {
 	deadline := time.NewTimer(leakWait)
 	defer deadline.Stop()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		err := leaked(fdsBefore, ignore)
+		err := leaked(fdsBefore)
 		if err == nil {
 			return nil
 		}
@@ -38,11 +38,11 @@ func checkLeaks(fdsBefore int, ignore ...goleak.Option) error {
 	}
 }
 
-func leaked(fdsBefore int, ignore []goleak.Option) error {
+func leaked(fdsBefore int) error {
 	if fds := countFDs(); fds > fdsBefore+fdSlack {
 		return fmt.Errorf("open descriptors %d before the tests, %d after (%d allowed)", fdsBefore, fds, fdsBefore+fdSlack)
 	}
-	return goleak.Find(ignore...)
+	return goleak.Find()
 }
 
 // countFDs counts this process's open descriptors; /dev/fd lists them on

@@ -1,8 +1,6 @@
 package reexec
 
 import (
-	"go.uber.org/goleak"
-
 	"flag"
 	"fmt"
 	"os"
@@ -17,7 +15,6 @@ type Option func(*suite)
 type suite struct {
 	after     []func()
 	leaks     bool
-	ignore    []goleak.Option
 	fdsBefore int
 }
 
@@ -30,10 +27,9 @@ func After(f func()) Option {
 // NoLeaks fails a passing run when, within 5 s after the tests, goroutines
 // other than the runtime's and the testing package's are still running
 // (go.uber.org/goleak), or more than a few file descriptors beyond those
-// open before the tests are still open. ignore names goroutines a
-// library keeps on purpose (goleak.IgnoreTopFunction).
-func NoLeaks(ignore ...goleak.Option) Option {
-	return func(s *suite) { s.leaks, s.ignore = true, ignore }
+// open before the tests are still open.
+func NoLeaks() Option {
+	return func(s *suite) { s.leaks = true }
 }
 
 // Main is the body of a package's TestMain; it does not return. When
@@ -84,7 +80,7 @@ func (s *suite) check() int {
 		}
 	}
 	if s.leaks {
-		if err := checkLeaks(s.fdsBefore, s.ignore...); err != nil {
+		if err := checkLeaks(s.fdsBefore); err != nil {
 			fmt.Fprintln(os.Stderr, "FAIL: leak check:", err)
 			code = 1
 		}

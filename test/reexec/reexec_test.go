@@ -116,7 +116,7 @@ func TestNoLeaksFindsGoroutineAndDescriptor(t *testing.T) {
 	before := countFDs()
 	stop := make(chan struct{})
 	go func() { <-stop }()
-	if err := leaked(before, nil); err == nil || !strings.Contains(err.Error(), "unexpected goroutines") {
+	if err := leaked(before); err == nil || !strings.Contains(err.Error(), "unexpected goroutines") {
 		t.Fatalf("leaked() = %v, want the parked goroutine reported", err)
 	}
 	close(stop)
@@ -128,7 +128,7 @@ func TestNoLeaksFindsGoroutineAndDescriptor(t *testing.T) {
 		}
 		files = append(files, f)
 	}
-	if err := leaked(before, nil); err == nil || !strings.Contains(err.Error(), "open descriptors") {
+	if err := leaked(before); err == nil || !strings.Contains(err.Error(), "open descriptors") {
 		t.Fatalf("leaked() = %v, want the open descriptors reported", err)
 	}
 	for _, f := range files {
