@@ -78,9 +78,9 @@ func Output(cmd *exec.Cmd) ([]byte, error) {
 	}
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	var stderr *capped
+	var stderr *Capped
 	if cmd.Stderr == nil {
-		stderr = &capped{limit: stderrCap}
+		stderr = &Capped{Limit: stderrCap}
 		cmd.Stderr = stderr
 	}
 	err := Start(cmd)
@@ -94,19 +94,28 @@ func Output(cmd *exec.Cmd) ([]byte, error) {
 	return stdout.Bytes(), err
 }
 
-// capped keeps the first limit bytes written to it and discards the rest
-// without failing the writer.
-type capped struct {
-	bytes.Buffer
-	limit int
+// Capped keeps the first Limit bytes written to it and discards the rest
+// without failing the writer: a child's output held in memory, bounded.
+// The buffer is a field, not embedded: an embedded bytes.Buffer would make
+// Capped an io.ReaderFrom, and io.Copy (exec's pipe copy) would then read
+// everything into it past the cap.
+type Capped struct {
+	Limit int
+	buf   bytes.Buffer
 }
 
-func (c *capped) Write(p []byte) (int, error) {
-	if room := c.limit - c.Len(); room > 0 {
-		c.Buffer.Write(p[:min(len(p), room)])
+func (c *Capped) Write(p []byte) (int, error) {
+	if room := c.Limit - c.buf.Len(); room > 0 {
+		c.buf.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
 }
+
+// Bytes returns what was kept.
+func (c *Capped) Bytes() []byte { return c.buf.Bytes() }
+
+// String returns what was kept.
+func (c *Capped) String() string { return c.buf.String() }
 
 // mayReap is the whole rule: the PID 1 reaper reaps pid only when no Wait
 // of hsup's owns it. A pid of 0 or less is never reaped: waiting for it

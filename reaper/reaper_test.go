@@ -107,3 +107,20 @@ func TestOutputStdoutAlreadySet(t *testing.T) {
 		t.Errorf("Output() = %v with a process %v, want an error and nothing started", err, cmd.Process)
 	}
 }
+
+// A child that writes far past the cap through exec's pipe copy leaves
+// only the cap in memory (an embedded bytes.Buffer let io.Copy's ReadFrom
+// take it all).
+func TestCappedHoldsThroughExecCopy(t *testing.T) {
+	big := strings.Repeat("e", 64<<10)
+	cmd := helperCmd(t, "print-exit", "", big, "1")
+	_, err := Output(cmd)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || len(ee.Stderr) != stderrCap {
+		t.Fatalf("kept %d bytes of 64 KiB of stderr (%v), want the cap %d", len(ee.Stderr), err, stderrCap)
+	}
+	c := &Capped{Limit: 4}
+	if n, err := c.Write([]byte("abcdef")); n != 6 || err != nil || c.String() != "abcd" {
+		t.Fatalf("Write = %d, %v, kept %q; want 6, nil, abcd", n, err, c.String())
+	}
+}
