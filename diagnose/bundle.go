@@ -51,12 +51,12 @@ func sanitize(reason string) string {
 }
 
 // openBundle creates a fresh capture directory under the diagnostics
-// directory (see openBase) and marks it with the next sequence number, so
-// that retention counts it. Mkdir fails on anything already there, a
+// directory (see openBase) and marks it with the next sequence number, the
+// service and the restart streak, so that retention counts it. Mkdir fails on anything already there, a
 // planted symlink included, so the directory is ours; a name clash within
 // one millisecond gets a suffix. A bundle whose marker cannot be written is
 // removed again: retention would never see it.
-func (c *Capturer) openBundle(now time.Time, pid int, reason string) (*bundle, error) {
+func (c *Capturer) openBundle(now time.Time, pid int, reason, streak string) (*bundle, error) {
 	base, err := openBase(c.cfg.Dir, true)
 	if err != nil {
 		return nil, err
@@ -70,7 +70,8 @@ func (c *Capturer) openBundle(now time.Time, pid int, reason string) (*bundle, e
 	if err != nil {
 		return nil, err
 	}
-	m, err := json.Marshal(marker{Seq: seq, Written: now.UTC(), PID: pid, HsupPID: os.Getpid()})
+	m, err := json.Marshal(marker{Seq: seq, Written: now.UTC(), PID: pid, HsupPID: os.Getpid(),
+		Service: c.cfg.Service, Streak: streak})
 	if err == nil {
 		err = b.write(markerName, append(m, '\n'))
 	}

@@ -45,6 +45,19 @@ type Config struct {
 	Health func() any // snapshot for summary.json, marshalled as is; must not block; may be nil
 	Log    *zap.Logger
 
+	// Service is the service's name, in summary.json and in every bundle's
+	// marker: retention counts and removes only this service's bundles,
+	// so services sharing a directory never prune each other's.
+	Service string
+	Version string // hsup's version, for summary.json
+	// Facts, called once at the start of each capture (before the
+	// collectors), says what hsup knows about the capture of pid for
+	// reason; it must not block. May be nil.
+	Facts func(pid int, reason string) Facts
+	// Ledger, called with Facts, names the ledger file and the sequence
+	// number of the line that records this capture; file "" = none. May be nil.
+	Ledger func() (file string, seq int64)
+
 	Now      func() time.Time                     // nil => time.Now; names and dates bundles
 	OnBundle func(result string, d time.Duration) // may be nil; result "ok", "partial" or "failed"
 }
@@ -116,14 +129,16 @@ func (c *Capturer) Check() error {
 // restart that follows is never held up.
 func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childStart time.Time) (string, error) {
 	began, now := time.Now(), c.cfg.Now()
-	b, err := c.openBundle(now, pid, reason)
+	r := &run{cfg: &c.cfg, pid: pid}
+	r.gather(pid, reason)
+	b, err := c.openBundle(now, pid, reason, r.facts.Streak)
 	if err != nil {
 		err = fmt.Errorf("capture diagnostics for pid %d: %w", pid, err)
 		c.report("", reason, pid, BundleFailed, began, nil, err)
 		return "", err
 	}
 	defer b.close()
-	r := &run{cfg: &c.cfg, pid: pid, b: b}
+	r.b = b
 	health := c.health()
 	results := make(map[string]Result)
 	dumped := false
@@ -140,7 +155,7 @@ func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childSta
 	if err := b.write("summary.json", sum); err != nil {
 		status, errs = BundleFailed, append(errs, err)
 	}
-	if removed, err := prune(c.cfg.Dir, retention{keep: c.cfg.Keep}); err != nil {
+	if removed, err := prune(c.cfg.Dir, retention{keep: c.cfg.Keep, service: c.cfg.Service}); err != nil {
 		errs = append(errs, err)
 	} else if len(removed) > 0 {
 		c.cfg.Log.Debug("old diagnostics bundles removed", zap.Strings("bundles", removed))
@@ -151,6 +166,27 @@ func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childSta
 	}
 	c.report(b.path, reason, pid, status, began, failedNames(results), err)
 	return b.path, err
+}
+
+// gather asks hsup what it knows about this capture (Config.Facts and
+// Config.Ledger), before the collectors run, so it shows the state that
+// led to the capture.
+func (r *run) gather(pid int, reason string) {
+	if r.cfg.Facts != nil {
+		r.facts = r.cfg.Facts(pid, reason)
+	}
+	if r.cfg.Ledger != nil {
+		if file, seq := r.cfg.Ledger(); file != "" {
+			r.ledger = &LedgerRef{File: file, Seq: seq}
+		}
+	}
+	if len(r.facts.Probes) > 0 {
+		r.probes = make(map[string]Probe, len(r.facts.Probes))
+		for kind, p := range r.facts.Probes {
+			p.File = "probe-" + sanitize(kind) + ".txt"
+			r.probes[kind] = p
+		}
+	}
 }
 
 // health marshals the caller's health snapshot now, before the collectors

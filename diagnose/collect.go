@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -118,8 +117,8 @@ func runCmdOut(ctx context.Context, path string, args ...string) (stdout, stderr
 	cmd := exec.CommandContext(ctx, path, args...)
 	isolate(cmd)
 	cmd.WaitDelay = waitDelay
-	out := &capped{limit: maxOutput}
-	errOut := &capped{limit: 4 << 10}
+	out := &reaper.Capped{Limit: maxOutput}
+	errOut := &reaper.Capped{Limit: 4 << 10}
 	cmd.Stdout, cmd.Stderr = out, errOut
 	err = reaper.Start(cmd)
 	if err == nil {
@@ -136,18 +135,4 @@ func runCmdOut(ctx context.Context, path string, args ...string) (stdout, stderr
 		return out.Bytes(), errOut.Bytes(), fmt.Errorf("%s: %w", path, err)
 	}
 	return out.Bytes(), errOut.Bytes(), nil
-}
-
-// capped is a bytes.Buffer that silently stops growing at limit, so a
-// command never fails for writing too much.
-type capped struct {
-	bytes.Buffer
-	limit int
-}
-
-func (c *capped) Write(p []byte) (int, error) {
-	if room := c.limit - c.Len(); room > 0 {
-		c.Buffer.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
 }

@@ -3,13 +3,16 @@ package diagnose
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -24,11 +27,17 @@ type run struct {
 	pid int
 	b   *bundle
 
-	lsofFDs  []fdEntry // lsof
-	procFDs  []fdLink  // proc_fds (Linux)
-	threads  int       // threads
-	nofile   uint64    // limits (Linux)
-	hasLimit bool      // limits (Linux)
+	// Set before the collectors start (gather), read-only after.
+	facts  Facts
+	ledger *LedgerRef
+	probes map[string]Probe // facts.Probes with their file names
+
+	lsofFDs      []fdEntry     // lsof
+	procFDs      []fdLink      // proc_fds (Linux)
+	threads      int           // threads
+	threadStates []ThreadState // threads (Linux)
+	nofile       uint64        // limits (Linux)
+	hasLimit     bool          // limits (Linux)
 }
 
 // collectors lists what this capture collects. Tools absent are left out
@@ -57,6 +66,9 @@ func (r *run) collectors(dumped bool) []collector {
 	}
 	if r.cfg.DumpURL != "" {
 		cols = append(cols, collector{name: "dump_url", budget: t, run: r.dumpURL})
+	}
+	if len(r.probes) > 0 {
+		cols = append(cols, collector{name: "probes", budget: t, run: r.probeFiles})
 	}
 	if r.cfg.Tail != nil {
 		wait := time.Duration(0)
@@ -201,6 +213,18 @@ func (r *run) dumpURL(ctx context.Context) error {
 		return fmt.Errorf("fetch dump URL: HTTP %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// probeFiles writes probe-<kind>.txt for each kind of probe hsup ran.
+func (r *run) probeFiles(context.Context) error {
+	var errs []error
+	for _, kind := range slices.Sorted(maps.Keys(r.probes)) {
+		p := r.probes[kind]
+		if err := r.b.write(p.File, probeFile(kind, p)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // outputTail waits for the child to answer the dump signal, then writes

@@ -6,9 +6,16 @@
 // A bundle is a directory <UTC time>-pid<PID>-<reason> (mode 0700, files
 // 0600) under Config.Dir holding:
 //
-//	summary.json        reason, pid, captured_at, uptime_seconds, nofile_soft,
-//	                    nofile_source, open_fds, threads, fd_source, top_files,
-//	                    health, collectors
+//	summary.json        service, hsup_version, argv, reason, cause (one sentence: the
+//	                    verdict's, the failing deep checks, a file holding most
+//	                    descriptors), restart, verdict {reason, sentence}, streak, pid,
+//	                    captured_at, uptime_seconds, nofile_soft, nofile_source, open_fds,
+//	                    threads, thread_states (Linux), fd_source, top_files,
+//	                    failing_checks (the WebUI's checks.* not ok or missing, from the
+//	                    last deep answer), probes (the last probe of each kind: status,
+//	                    headers, body as read), probe_history, ledger {file, seq},
+//	                    health, collectors. Absent values are left out or null, never
+//	                    zero times.
 //	lsof.txt            `lsof -nP -p PID`, when lsof is found (macOS: /usr/sbin/lsof first)
 //	fds.txt             Linux, when lsof is absent or failed: "fd -> target" from /proc
 //	threads.txt         Linux: tid, name, state, wchan, kernel stack per thread;
@@ -17,18 +24,29 @@
 //	ps-threads.txt      macOS: `ps -M -p PID`
 //	py-stack.txt        `py-spy dump --pid PID`, when py-spy is found (macOS: only as root;
 //	                    otherwise the collector is recorded as skipped, with why)
-//	output-tail.txt     the child's last output (after the dump signal's wait)
+//	output-tail.txt     the child's last output (after the dump signal's wait), with
+//	                    hsup's marks where each child's output begins and ends
+//	probe-cheap.txt     the last cheap and deep probe: URL, result, status, headers, body
+//	probe-deep.txt
 //	dump-url.txt        Config.DumpURL's body (a Go child's goroutine dump)
 //	hsup-goroutines.txt hsup's own goroutines
 //	limits.txt          Linux: /proc/PID/limits
 //	status.txt          Linux: /proc/PID/status
-//	.hsup-bundle        the marker: {"seq", "written", "pid", "hsup_pid"}
+//	.hsup-bundle        the marker: {"seq", "written", "pid", "hsup_pid", "service", "streak"}
 //
 // Config.Dir itself must be hsup's user's and writable by nobody else (a
 // symlink, another owner, or group/other write is refused: one warning,
-// captures off). Retention keeps the Keep bundles with the highest seq (a
+// captures off). Retention counts and removes only directories that hold
+// hsup's marker naming Config.Service (services sharing a directory never
+// prune each other's). Of those it keeps the Keep with the highest seq (a
 // counter hsup keeps in Dir/.hsup-seq, not the wall clock of the names),
-// and counts and removes only directories that hold hsup's marker.
+// and the first bundle of every restart streak that has a bundle among
+// them: a crash loop's bundles do not flush the one that explains it.
+//
+// What hsup knows and the child cannot tell (the verdict, the streak, the
+// argv, the last probes, the ledger line) comes from Config.Facts and
+// Config.Ledger at the start of each capture. List and ReadFile read
+// bundles back for `hsup bundles`.
 //
 // top_files counts descriptors per path for files, directories and
 // devices, and per kind ("[pipe]", "[socket]", "[IPv4]") for the rest, so a

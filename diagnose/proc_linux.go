@@ -77,30 +77,35 @@ func (r *run) procThreads(ctx context.Context) error {
 	}
 	sort.Sort(tasks)
 	var b bytes.Buffer
+	states := make([]ThreadState, 0, len(tasks))
 	for _, task := range tasks {
 		if ctx.Err() != nil {
 			return fmt.Errorf("list threads: %w", ctx.Err())
 		}
-		r.describeTask(&b, task)
+		states = append(states, r.describeTask(&b, task))
 	}
-	r.threads = len(tasks)
+	r.threads, r.threadStates = len(tasks), countStates(states)
 	return r.b.write("threads.txt", b.Bytes())
 }
 
-func (r *run) describeTask(b *bytes.Buffer, task procfs.Proc) {
+// describeTask writes one task's entry of threads.txt and returns its
+// state and wait channel.
+func (r *run) describeTask(b *bytes.Buffer, task procfs.Proc) ThreadState {
 	tid := strconv.Itoa(task.PID)
 	dir := r.procDir() + "/task/" + tid
 	comm := readTrim(dir + "/comm")
-	fmt.Fprintf(b, "tid %s comm %q state %s wchan %s\n", tid, comm, taskState(task), readTrim(dir+"/wchan"))
+	ts := ThreadState{State: taskState(task), Wchan: readTrim(dir + "/wchan"), Count: 1}
+	fmt.Fprintf(b, "tid %s comm %q state %s wchan %s\n", tid, comm, ts.State, ts.Wchan)
 	stack, err := os.ReadFile(dir + "/stack")
 	if err != nil {
 		fmt.Fprintf(b, "  (kernel stack unreadable: %v)\n\n", err)
-		return
+		return ts
 	}
 	for line := range strings.SplitSeq(strings.TrimRight(string(stack), "\n"), "\n") {
 		fmt.Fprintf(b, "  %s\n", line)
 	}
 	b.WriteByte('\n')
+	return ts
 }
 
 // taskState is the state letter of the task's stat, "?" when unreadable.

@@ -20,11 +20,13 @@ import (
 
 // Retention goes by what hsup wrote, never by names or clocks. Every
 // bundle holds a marker file, markerName, with the bundle's sequence
-// number; the diagnostics directory holds the last number handed out in
-// seqName. prune keeps the newest bundles by that number and touches
-// nothing without a valid marker: a directory planted with a future time
-// in its name is neither counted nor removed, a bundle renamed keeps its
-// place, and a wall clock stepped back cannot make old bundles look new.
+// number, its service and its restart streak; the diagnostics directory
+// holds the last number handed out in seqName. prune keeps the newest
+// bundles of its service by that number, and the first bundle of every
+// streak among them, and touches nothing without a valid marker: a
+// directory planted with a future time in its name is neither counted nor
+// removed, a bundle renamed keeps its place, and a wall clock stepped back
+// cannot make old bundles look new.
 const (
 	markerName = ".hsup-bundle"
 	seqName    = ".hsup-seq"
@@ -41,33 +43,57 @@ type marker struct {
 	Written time.Time `json:"written"`  // Config.Now when the bundle was opened
 	PID     int       `json:"pid"`      // the child's, as in the bundle's name
 	HsupPID int       `json:"hsup_pid"` // the hsup that wrote it
+	Service string    `json:"service,omitempty"`
+	Streak  string    `json:"streak,omitempty"` // see Facts.Streak; "" when no restart followed
 }
 
 // stored is a bundle found in the diagnostics directory.
 type stored struct {
 	name string // directory name, relative to the diagnostics directory
-	seq  uint64
+	m    marker
 }
 
-// retention says which marked bundles prune keeps: the newest keep by
-// sequence. A rule that spares more (say, a set of sequences to keep as
-// well) is one more field here and one more condition in obsolete.
+// retention says which marked bundles prune keeps: of the service's own
+// bundles, the newest keep by sequence, and the first bundle of every
+// restart streak that has one among those (a crash loop must not flush
+// the bundle that explains it). So at most 2*keep bundles stay, and a
+// streak's first bundle goes once none of its bundles is among the newest.
+// Other services' bundles, and those of an hsup that wrote no service
+// name, are neither counted nor removed.
 type retention struct {
-	keep int
+	keep    int
+	service string
 }
 
-// obsolete returns the names of the bundles r does not keep: all but the
-// keep highest sequence numbers (ties, which only two hsups racing on one
-// directory can make, broken by name).
+// obsolete returns the names of the bundles r does not keep, oldest first
+// (ties, which only two hsups racing on one directory can make, broken by
+// name).
 func obsolete(bundles []stored, r retention) []string {
-	if len(bundles) <= r.keep {
+	var mine []stored
+	for _, b := range bundles {
+		if b.m.Service == r.service {
+			mine = append(mine, b)
+		}
+	}
+	if len(mine) <= r.keep {
 		return nil
 	}
-	sorted := slices.SortedFunc(slices.Values(bundles), func(a, b stored) int {
-		return cmp.Or(cmp.Compare(a.seq, b.seq), strings.Compare(a.name, b.name))
+	slices.SortFunc(mine, func(a, b stored) int {
+		return cmp.Or(cmp.Compare(a.m.Seq, b.m.Seq), strings.Compare(a.name, b.name))
 	})
+	old, newest := mine[:len(mine)-r.keep], mine[len(mine)-r.keep:]
+	streaks := map[string]bool{}
+	for _, b := range newest {
+		if b.m.Streak != "" {
+			streaks[b.m.Streak] = true
+		}
+	}
 	var names []string
-	for _, b := range sorted[:len(sorted)-r.keep] {
+	for _, b := range old { // oldest first: the first of a streak is met first
+		if streaks[b.m.Streak] {
+			delete(streaks, b.m.Streak) // kept; later ones of its streak are not firsts
+			continue
+		}
 		names = append(names, b.name)
 	}
 	return names
@@ -123,7 +149,7 @@ func scan(base *os.Root) ([]stored, error) {
 			continue
 		}
 		if m, ok := readMarker(base, e.Name()); ok {
-			out = append(out, stored{name: e.Name(), seq: m.Seq})
+			out = append(out, stored{name: e.Name(), m: m})
 		}
 	}
 	return out, nil
@@ -189,7 +215,7 @@ func (s *sequence) next(base *os.Root, log *zap.Logger) (uint64, error) {
 			zap.String("dir", base.Name()), zap.Error(err))
 	}
 	for _, b := range bundles {
-		n = max(n, b.seq)
+		n = max(n, b.m.Seq)
 	}
 	n++
 	s.last = n

@@ -23,16 +23,21 @@ func NewTail(size int) *Tail {
 // Write keeps the newest bytes of p; it never fails and always reports
 // len(p) written, so a tee to the real output is never cut short.
 func (t *Tail) Write(p []byte) (int, error) {
-	n := len(p)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.write(p)
+	return len(p), nil
+}
+
+// write keeps the newest bytes of p; t.mu is held.
+func (t *Tail) write(p []byte) {
 	if t.buf == nil {
 		t.buf = make([]byte, t.size)
 	}
 	if len(p) >= t.size {
 		copy(t.buf, p[len(p)-t.size:])
 		t.next, t.full = 0, true
-		return n, nil
+		return
 	}
 	c := copy(t.buf[t.next:], p)
 	if c < len(p) {
@@ -43,7 +48,6 @@ func (t *Tail) Write(p []byte) (int, error) {
 	if t.next == 0 && len(p) > 0 {
 		t.full = true
 	}
-	return n, nil
 }
 
 // Bytes returns a copy of the kept bytes, oldest first.
@@ -56,4 +60,28 @@ func (t *Tail) Bytes() []byte {
 	out := make([]byte, 0, t.size)
 	out = append(out, t.buf[t.next:]...)
 	return append(out, t.buf[:t.next]...)
+}
+
+// Mark writes line into the tail on a line of its own (a newline first
+// when the last byte kept does not end a line), so that a reader of
+// output-tail.txt sees where something began: hsup marks the start of
+// each child's output.
+func (t *Tail) Mark(line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if last, have := t.lastByte(); have && last != '\n' {
+		line = "\n" + line
+	}
+	t.write([]byte(line + "\n"))
+}
+
+// lastByte is the newest byte kept; have is false when the tail is empty.
+func (t *Tail) lastByte() (b byte, have bool) {
+	switch {
+	case t.next > 0:
+		return t.buf[t.next-1], true
+	case t.full:
+		return t.buf[t.size-1], true
+	}
+	return 0, false
 }

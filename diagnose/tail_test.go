@@ -70,3 +70,34 @@ func TestTailConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestTailMark(t *testing.T) {
+	tests := []struct {
+		name   string
+		size   int
+		writes []string
+		mark   string
+		after  string
+		want   string
+	}{
+		{name: "empty tail", size: 64, mark: "== m ==", want: "== m ==\n"},
+		{name: "after a whole line", size: 64, writes: []string{"a\n"}, mark: "== m ==", want: "a\n== m ==\n"},
+		{name: "after a partial line", size: 64, writes: []string{"a\nb"}, mark: "== m ==", want: "a\nb\n== m ==\n"},
+		{name: "wrapped, newline last", size: 4, writes: []string{"abc\n"}, mark: "m", want: "c\nm\n"},
+		{name: "wrapped, partial last", size: 4, writes: []string{"abcdefg"}, mark: "m", want: "g\nm\n"},
+		{name: "output after the mark", size: 64, writes: []string{"a"}, mark: "m", after: "b\n", want: "a\nm\nb\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tl := NewTail(tt.size)
+			for _, w := range tt.writes {
+				_, _ = tl.Write([]byte(w))
+			}
+			tl.Mark(tt.mark)
+			_, _ = tl.Write([]byte(tt.after))
+			if got := string(tl.Bytes()); got != tt.want {
+				t.Fatalf("Bytes() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

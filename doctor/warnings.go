@@ -49,9 +49,7 @@ func probeWarnings(in Input) []string {
 	// healthcheck.Config.Validate has refused what cannot work (counts
 	// under 1, intervals and timeouts not positive, a heartbeat staleness
 	// within one probe gap); what is left is what works badly.
-	if in.HealthTimeout >= in.HealthInterval {
-		add("--health-timeout %s is not below --health-interval %s: probes overlap and a slow child is probed back to back; keep the timeout under the interval", in.HealthTimeout, in.HealthInterval)
-	}
+	w = append(w, TimeoutWarnings(in)...)
 	if b := time.Duration(in.HealthFailures)*in.HealthInterval + in.HealthTimeout; b > SlowCheapBudget {
 		add("a wedged child is detected only after %s (%d x %s + %s); lower --health-interval or --health-failures", b, in.HealthFailures, in.HealthInterval, in.HealthTimeout)
 	}
@@ -65,12 +63,27 @@ func probeWarnings(in Input) []string {
 		if in.DeepInterval < MinDeepInterval {
 			add("--deep-interval %s is under %s: the deep probe opens the database and takes locks, so probing it often adds the load it is meant to detect; use 30s-60s", in.DeepInterval, MinDeepInterval)
 		}
-		if in.DeepTimeout >= in.DeepInterval {
-			add("--deep-timeout %s is not below --deep-interval %s; keep the timeout under the interval", in.DeepTimeout, in.DeepInterval)
-		}
 	}
 	if in.heartbeatEnabled() && in.HeartbeatStale < MinStaleProbes*in.HealthInterval {
 		add("--heartbeat-stale %s is under %d probe intervals (%s): one slow probe or a GC/GIL pause makes the heartbeat look stale and restarts a healthy child; use at least %s", in.HeartbeatStale, MinStaleProbes, in.HealthInterval, MinStaleProbes*in.HealthInterval)
+	}
+	return w
+}
+
+// TimeoutWarnings are the warnings about a probe whose timeout is not
+// below its interval, so that probes overlap: part of doctor's report,
+// and what `hsup run` warns about at start. Only the probe fields of in
+// are read.
+func TimeoutWarnings(in Input) []string {
+	var w []string
+	if in.HealthURL == "" {
+		return nil
+	}
+	if in.HealthTimeout >= in.HealthInterval {
+		w = append(w, fmt.Sprintf("--health-timeout %s is not below --health-interval %s: probes overlap and a slow child is probed back to back; keep the timeout under the interval", in.HealthTimeout, in.HealthInterval))
+	}
+	if in.deepEnabled() && in.DeepTimeout >= in.DeepInterval {
+		w = append(w, fmt.Sprintf("--deep-timeout %s is not below --deep-interval %s; keep the timeout under the interval", in.DeepTimeout, in.DeepInterval))
 	}
 	return w
 }

@@ -17,7 +17,10 @@
 //     Verdict (failure thresholds, deep probe, heartbeat staleness, busy
 //     threshold, startup grace). It never reads a clock; callers pass now.
 //   - Monitor: the thin shell that runs the cheap and deep probe loops for
-//     one child, feeds the Policy and reports the verdict once.
+//     one child, feeds the Policy and reports the verdict once. It keeps,
+//     for the diagnostics bundle (Evidence), the last probe of each kind
+//     with what came back (status, a few headers, the body as read, at
+//     most 64 KiB) and the last 32 probes.
 //
 // Counting rules, in one place: an ok cheap probe resets both the failure
 // and the busy count. A busy answer (a bare HTTP 503: no body) counts only

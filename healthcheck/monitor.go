@@ -20,7 +20,7 @@ type Snapshot struct {
 	Cheap               *Outcome  `json:"cheap,omitempty"`
 	Deep                *Outcome  `json:"deep,omitempty"`
 	HeartbeatValue      float64   `json:"heartbeat_value"`
-	HeartbeatAdvancedAt time.Time `json:"heartbeat_advanced_at"`
+	HeartbeatAdvancedAt time.Time `json:"heartbeat_advanced_at,omitzero"` // absent until it first advanced
 	HeartbeatEnabled    bool      `json:"heartbeat_enabled"`
 }
 
@@ -43,7 +43,9 @@ type Monitor struct {
 	Owner func(ctx context.Context, pid int) (owned bool, holder string, err error)
 
 	mu         sync.Mutex
-	snap       Snapshot
+	snap       Snapshot         // Cheap and Deep without their Reply
+	last       map[Kind]Outcome // the last probe of each kind, with its Reply
+	hist       history
 	lastHolder string // the holder last logged as an error, so a crash loop logs it once
 }
 
@@ -83,6 +85,22 @@ func (m *Monitor) Snapshot() Snapshot {
 	return s
 }
 
+// Evidence returns the last probe of each kind of the current or last
+// child, with what came back, and its recent probes. Replies are shared
+// (they are never changed); the maps and the history are copies.
+func (m *Monitor) Evidence() Evidence {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := Evidence{URL: map[Kind]string{Cheap: m.cfg.URL}, Last: make(map[Kind]Outcome, len(m.last)), History: m.hist.list()}
+	if m.cfg.DeepURL != "" {
+		e.URL[Deep] = m.cfg.DeepURL
+	}
+	for k, o := range m.last {
+		e.Last[k] = o
+	}
+	return e
+}
+
 // Report is one message of Watch to its caller.
 type Report struct {
 	// Verdict is StatusHealthy in the one report of the first healthy
@@ -114,6 +132,7 @@ type Report struct {
 func (m *Monitor) Watch(ctx context.Context, pid int, report func(Report)) {
 	m.mu.Lock()
 	m.snap = Snapshot{HeartbeatEnabled: m.cfg.URL != "" && m.cfg.HeartbeatField != ""}
+	m.last, m.hist = map[Kind]Outcome{}, history{}
 	m.mu.Unlock()
 	if m.cfg.URL == "" {
 		report(Report{Verdict: StatusHealthy})
@@ -221,6 +240,12 @@ func (systemClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
 func (m *Monitor) record(kind Kind, o Outcome, hb HeartbeatState) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.last == nil {
+		m.last = map[Kind]Outcome{}
+	}
+	m.last[kind] = o
+	m.hist.add(Record{Kind: kind, At: o.At, Result: o.Result, Status: o.Status, Duration: o.Duration})
+	o.Reply = nil // the snapshot stays small; Evidence has it
 	if kind == Deep {
 		m.snap.Deep = &o
 	} else {

@@ -17,10 +17,13 @@ type Outcome struct {
 	Result       Result        `json:"result"`
 	Status       int           `json:"status"`           // HTTP status, 0 when there was no HTTP answer
 	Duration     time.Duration `json:"duration_ns"`      // from start to body read (or failure)
-	At           time.Time     `json:"at"`               // probe start
+	At           time.Time     `json:"at,omitzero"`      // probe start
 	Heartbeat    float64       `json:"heartbeat"`        // value at the heartbeat field path ...
 	HasHeartbeat bool          `json:"has_heartbeat"`    // ... when present and numeric
 	Detail       string        `json:"detail,omitempty"` // short: error text, or the JSON "status" / "error" value
+	// Reply is what came back, kept as evidence; nil when there was no
+	// HTTP answer.
+	Reply *Reply `json:"-"`
 }
 
 // Probe performs one GET on a fresh TCP connection that is closed
@@ -32,8 +35,10 @@ type Outcome struct {
 // heartbeatField "" skips the lookup.
 func Probe(ctx context.Context, url string, timeout time.Duration, heartbeatField string) Outcome {
 	start := time.Now()
-	status, a, err := get(ctx, url, timeout, heartbeatField)
-	return settle(start, status, a, err)
+	status, a, rep, err := get(ctx, url, timeout, heartbeatField)
+	o := settle(start, status, a, err)
+	o.Reply = rep
+	return o
 }
 
 // outcome classifies one raw answer, its body already read (and capped),
@@ -43,7 +48,12 @@ func outcome(start time.Time, status int, body []byte, err error, heartbeatField
 	if err == nil && bodyCounts(status) {
 		a = readAnswer(bytes.NewReader(body), MaxBody, status, heartbeatField)
 	}
-	return settle(start, status, a, err)
+	o := settle(start, status, a, err)
+	if err == nil && status != 0 {
+		kept := body[:min(len(body), KeptBody)]
+		o.Reply = &Reply{Status: status, Header: map[string]string{}, Body: bytes.Clone(kept), Complete: len(kept) == len(body)}
+	}
+	return o
 }
 
 // settle turns what a probe learned into its Outcome.
@@ -64,8 +74,9 @@ func bodyCounts(status int) bool {
 
 // get is the effect: one request on its own Transport, so no connection
 // can outlive the probe or be shared with the next one. The body is read
-// while the response is open, and only as far as readAnswer needs.
-func get(ctx context.Context, url string, timeout time.Duration, heartbeatField string) (int, answer, error) {
+// while the response is open, and only as far as readAnswer needs; what
+// was read is kept in the Reply, up to KeptBody bytes.
+func get(ctx context.Context, url string, timeout time.Duration, heartbeatField string) (int, answer, *Reply, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -73,7 +84,7 @@ func get(ctx context.Context, url string, timeout time.Duration, heartbeatField 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, answer{}, fmt.Errorf("build the probe request for %q: %w", url, err)
+		return 0, answer{}, nil, fmt.Errorf("build the probe request for %q: %w", url, err)
 	}
 	req.Header.Set("User-Agent", "hsup-healthcheck")
 	req.Header.Set("Accept", "application/json")
@@ -86,13 +97,15 @@ func get(ctx context.Context, url string, timeout time.Duration, heartbeatField 
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, answer{}, err
+		return 0, answer{}, nil, err
 	}
 	defer resp.Body.Close()
 	if !bodyCounts(resp.StatusCode) {
-		return resp.StatusCode, answer{}, nil
+		return resp.StatusCode, answer{}, reply(resp, nil), nil
 	}
-	return resp.StatusCode, readAnswer(resp.Body, MaxBody, resp.StatusCode, heartbeatField), nil
+	k := newKeeper(resp.Body)
+	a := readAnswer(k, MaxBody, resp.StatusCode, heartbeatField)
+	return resp.StatusCode, a, reply(resp, k), nil
 }
 
 func newTransport() *http.Transport {

@@ -20,6 +20,11 @@ func ValidateURL(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return fmt.Errorf("health URL is empty: give a URL like %s", urlExample)
 	}
+	if meant, ok := withScheme(s); ok {
+		// 127.0.0.1:8787/health does not parse, localhost:8787/health
+		// parses with the scheme "localhost": one hint for both.
+		return fmt.Errorf("health URL %q has no scheme: did you mean %s?", s, meant)
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return fmt.Errorf("health URL %q is malformed (%w): give a URL like %s", s, err, urlExample)
@@ -42,6 +47,21 @@ func ValidateURL(s string) error {
 		}
 	}
 	return nil
+}
+
+// withScheme is s with http:// in front, when s has no "://" and that
+// makes a valid URL with a host: what someone who wrote host:port/path
+// meant.
+func withScheme(s string) (string, bool) {
+	if strings.Contains(s, "://") {
+		return "", false
+	}
+	meant := "http://" + s
+	u, err := url.Parse(meant)
+	if err != nil || u.Hostname() == "" || ValidateURL(meant) != nil {
+		return "", false
+	}
+	return meant, true
 }
 
 // DeepURL returns healthURL with deep=1 in its query. The rest of the URL,

@@ -84,7 +84,9 @@ func (w *watcher) observe(r probeResult, now time.Time) Verdict {
 	}
 	w.m.record(r.kind, r.outcome, w.policy.Heartbeat())
 	if w.m.onProbe != nil {
-		w.m.onProbe(ProbeEvent{Kind: r.kind, Outcome: r.outcome})
+		o := r.outcome
+		o.Reply = nil // only the Monitor keeps replies: a consumer that keeps events must not keep bodies
+		w.m.onProbe(ProbeEvent{Kind: r.kind, Outcome: o})
 	}
 	return v
 }

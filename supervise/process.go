@@ -203,6 +203,9 @@ func Resolve(program string) (string, error) {
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
 			return "", &StartError{Code: 127, Err: fmt.Errorf("program %q not found: give an absolute path or put it on PATH", program)}
 		}
+		if errors.Is(err, syscall.EISDIR) {
+			return "", &StartError{Code: 126, Err: fmt.Errorf("program %q is a directory: give the path of the program file", program)}
+		}
 		return "", &StartError{Code: 126, Err: fmt.Errorf("program %q cannot be executed (%w): check its permissions (chmod +x)", program, err)}
 	}
 	return path, nil

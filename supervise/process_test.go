@@ -246,17 +246,19 @@ func TestResolve(t *testing.T) {
 	tests := []struct {
 		name, program string
 		code          int
+		want          string
 	}{
-		{name: "missing", program: dir + "/missing", code: 127},
-		{name: "missing on PATH", program: "hsup-no-such-program", code: 127},
-		{name: "not executable", program: noexec, code: 126},
+		{name: "missing", program: dir + "/missing", code: 127, want: "not found: give an absolute path or put it on PATH"},
+		{name: "missing on PATH", program: "hsup-no-such-program", code: 127, want: "not found"},
+		{name: "not executable", program: noexec, code: 126, want: "chmod +x"},
+		{name: "a directory", program: dir, code: 126, want: fmt.Sprintf("program %q is a directory: give the path of the program file", dir)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Resolve(tt.program)
 			se, ok := err.(*StartError)
-			if !ok || se.Code != tt.code {
-				t.Fatalf("Resolve(%q) = %v, want StartError code %d", tt.program, err, tt.code)
+			if !ok || se.Code != tt.code || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Resolve(%q) = %v, want StartError code %d saying %q", tt.program, err, tt.code, tt.want)
 			}
 		})
 	}

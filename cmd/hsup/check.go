@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -24,7 +25,7 @@ func checkCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return usageError("check takes exactly one URL: hsup check [--deep] URL")
+				return checkUsage(c.Command.Flags, c.Args().Slice())
 			}
 			url := c.Args().First()
 			if err := healthcheck.ValidateURL(url); err != nil {
@@ -50,6 +51,30 @@ func checkCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// checkUsage is the usage error for check's arguments (args) when they
+// are not one URL. The parser stops at the first word that is not a flag,
+// so flags after the URL reach here as words: that mistake gets the
+// command line that works.
+func checkUsage(flags []cli.Flag, args []string) error {
+	var moved, words []string
+	for i := 0; i < len(args); i++ {
+		name, _, hasValue, ok := splitFlag(args[i])
+		if i == 0 || !ok {
+			words = append(words, args[i])
+			continue
+		}
+		moved = append(moved, args[i])
+		if f := findFlag(flags, name); f != nil && !isBool(f) && !hasValue && i+1 < len(args) {
+			i++ // the flag's value
+			moved = append(moved, args[i])
+		}
+	}
+	if len(moved) > 0 && len(words) == 1 {
+		return usageError("flags go before the URL: hsup check %s %s", strings.Join(moved, " "), words[0])
+	}
+	return usageError("check takes exactly one URL: hsup check [--deep] [--timeout=2s] URL")
 }
 
 type checkResult struct {

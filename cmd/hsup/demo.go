@@ -23,8 +23,9 @@ func demoCommand() *cli.Command {
 		Name:  "demo",
 		Usage: "supervise hsup's built-in demo web app and flip its failure switches with curl",
 		Description: "Runs `hsup run` over a built-in app that speaks the Hermes WebUI's health contract.\n" +
-			"It prints the curl commands that wedge the app in each way hsup detects. All run flags apply;\n" +
-			"--health-url defaults to the demo app's /health.",
+			"It prints the curl commands that wedge the app in each way hsup detects, with the time hsup takes\n" +
+			"under the flags given. All run flags apply; --health-url defaults to the demo app's /health.\n" +
+			"Exit codes as hsup run's; 75 when --port or --metrics-addr is in use before the demo starts.",
 		Flags: flags,
 		Action: func(c *cli.Context) error {
 			port := c.Int("port")
@@ -34,6 +35,11 @@ func demoCommand() *cli.Command {
 			addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 			if !c.IsSet("health-url") {
 				if err := c.Set("health-url", "http://"+addr+"/health"); err != nil {
+					return err
+				}
+			}
+			if !c.IsSet("name") { // before readSettings: the name decides the bundle directory
+				if err := c.Set("name", "demo"); err != nil {
 					return err
 				}
 			}
@@ -47,6 +53,9 @@ func demoCommand() *cli.Command {
 }
 
 func runDemo(c *cli.Context, s settings, addr string) error {
+	if err := demoPortsFree(addr, s.metricsAddr, listening, portHolder); err != nil {
+		return err // before the banner: nothing printed, nothing started
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return cli.Exit(fmt.Sprintf("hsup: cannot find my own executable to run the demo app: %v", err), 1)
@@ -56,9 +65,6 @@ func runDemo(c *cli.Context, s settings, addr string) error {
 		return cli.Exit(fmt.Sprintf("hsup: demo state directory: %v", err), 1)
 	}
 	defer os.RemoveAll(dir)
-	if s.name == "" {
-		s.name = "demo"
-	}
 	printDemoIntro(c.App.Writer, addr, s, dir)
 	argv := []string{exe, "demo-app", "--addr", addr, "--state-dir", dir, "--nofile", strconv.FormatUint(s.nofile, 10)}
 	return superviseProgram(c, s, argv)
@@ -72,7 +78,7 @@ func printDemoIntro(w io.Writer, addr string, s settings, dir string) {
 	}
 	fmt.Fprintf(w, "  diagnostics bundles go to %s\n\nFlip a switch and watch hsup notice:\n", diagDir(s.diagDir))
 	for _, sw := range demoapp.Switches() {
-		fmt.Fprintf(w, "  %s\n      %s\n", sw.Curl(addr), sw.Effect)
+		fmt.Fprintf(w, "  %s\n      %s\n", sw.Curl(addr), switchEffect(sw, s))
 	}
 	fmt.Fprintln(w, "\nStop with Ctrl-C: hsup stops the app and exits with its status.")
 }

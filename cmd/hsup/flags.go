@@ -79,6 +79,11 @@ func runFlags() []cli.Flag {
 		str("dump-url", "", "URL fetched into the bundle (Go child: /debug/pprof/goroutine?debug=2)"),
 		frac("fd-warn", 0.8, "fraction of the child's RLIMIT_NOFILE: warning and one bundle per crossing (0 = off)"),
 		frac("fd-restart", 0, "fraction of the child's RLIMIT_NOFILE: restart, reason fd_pressure (0 = off)"),
+		&cli.StringSliceFlag{Name: "on-event", EnvVars: env("on-event"),
+			Usage: "PROGRAM run (no shell; found on PATH at start-up) for each event: degraded, restarted, recovered, " +
+				"crash_loop, gave_up; the event as JSON on stdin, HSUP_EVENT, HSUP_NAME, HSUP_REASON, HSUP_BUNDLE in its " +
+				"environment; repeatable (a comma also separates programs)"},
+		dur("on-event-timeout", 10*time.Second, "bound on one run of an --on-event PROGRAM; then its process group is killed"),
 	}
 }
 
@@ -89,6 +94,12 @@ func setFlags(c *cli.Context) []string {
 	var out []string
 	for _, f := range runFlags() {
 		name := f.Names()[0]
+		if _, many := f.(*cli.StringSliceFlag); many && c.IsSet(name) { // --on-event: one word per value
+			for _, v := range c.StringSlice(name) {
+				out = append(out, "--"+name+"="+hookPath(v))
+			}
+			continue
+		}
 		if c.IsSet(name) {
 			out = append(out, "--"+name+"="+fmt.Sprint(c.Value(name)))
 		}

@@ -48,6 +48,9 @@ func nofileExecCommand() *cli.Command {
 			}
 			path, argv := c.Args().First(), c.Args().Tail()
 			err := syscall.Exec(path, argv, os.Environ())
+			if errors.Is(err, syscall.EACCES) && isDir(path) {
+				err = syscall.EISDIR // what execve says of a directory; the words a user needs
+			}
 			code, msg := execFailure(path, err)
 			return cli.Exit("hsup: "+msg, code)
 		},
@@ -65,6 +68,8 @@ func execFailure(path string, err error) (int, string) {
 	switch errno {
 	case syscall.ENOENT, syscall.ENOTDIR:
 		return 127, fmt.Sprintf("program %q not found (%v): give an absolute path or put it on PATH", path, err)
+	case syscall.EISDIR:
+		return 126, fmt.Sprintf("program %q is a directory: give the path of the program file", path)
 	case syscall.EAGAIN, syscall.ENOMEM, syscall.EMFILE, syscall.ENFILE, syscall.ETXTBSY:
 		return exitTempFail, fmt.Sprintf("program %q could not be started for want of a resource (%v); it may start when retried", path, err)
 	}

@@ -82,7 +82,7 @@ func TestNofileExecShim(t *testing.T) {
 	}{
 		{name: "gone", path: filepath.Join(dir, "gone"), code: 127, says: "not found"},
 		{name: "not executable", path: plain, code: 126, says: "cannot be executed"},
-		{name: "a directory", path: dir, code: 126, says: "cannot be executed"},
+		{name: "a directory", path: dir, code: 126, says: "is a directory: give the path of the program file"},
 		{name: "no executable format", path: noFormat, code: 126, says: "cannot be executed"},
 	}
 	for _, f := range failures {
@@ -199,6 +199,7 @@ func TestExecFailure(t *testing.T) {
 		{name: "not a directory on the way", err: syscall.ENOTDIR, code: 127},
 		{name: "no permission", err: syscall.EACCES, code: 126},
 		{name: "bad format", err: syscall.ENOEXEC, code: 126},
+		{name: "a directory", err: syscall.EISDIR, code: 126},
 		{name: "out of memory", err: syscall.ENOMEM, code: exitTempFail},
 		{name: "out of descriptors", err: syscall.EMFILE, code: exitTempFail},
 	}

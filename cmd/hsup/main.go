@@ -5,31 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
 )
-
-// version is set at build time with -ldflags "-X main.version=..."; when
-// it is not, buildVersion reads the commit Go embedded in the binary.
-var version = "dev"
-
-func buildVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if version != "dev" || !ok {
-		return version
-	}
-	v := version
-	for _, s := range info.Settings {
-		switch {
-		case s.Key == "vcs.revision" && len(s.Value) >= 12:
-			v += " " + s.Value[:12]
-		case s.Key == "vcs.modified" && s.Value == "true":
-			v += "+dirty"
-		}
-	}
-	return v + " " + info.GoVersion
-}
 
 func main() {
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
@@ -57,21 +35,23 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:    "hsup",
 		Usage:   "run a program in the foreground and restart it when it exits or stops serving",
-		Version: buildVersion(),
+		Version: versionText(),
 		Writer:  stdout, ErrWriter: stderr,
 		// Errors are printed once, by run, with their exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError("%v (see --help)", err)
+		OnUsageError: func(cc *cli.Context, err error, _ bool) error {
+			return usageLine(cc, err) // suggest.go
 		},
 		HideHelpCommand: true,
 		Commands: []*cli.Command{
 			runCommand(), demoCommand(), checkCommand(), doctorCommand(),
+			statusCommand(), restartCommand(), captureCommand(), // status.go
+			bundlesCommand(), // bundles.go
 			systemdCommand(), launchdCommand(), versionCommand(), demoAppCommand(), lifelineCommand(), nofileExecCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError("no command %q: see hsup --help", c.Args().First())
+				return noCommand(c) // with the command meant, when one is close
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -84,21 +64,13 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 // page of help.
 func oneLineUsageErrors(cmds []*cli.Command) {
 	for _, c := range cmds {
-		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return usageError("%v (see hsup %s --help)", err, c.Name)
+		c.OnUsageError = func(cc *cli.Context, err error, _ bool) error {
+			return usageLine(cc, err) // the flag meant, or the duration's unit
+		}
+		if c.Action == nil && len(c.Subcommands) > 0 {
+			c.Action = noCommand // an unknown subcommand is a usage error, not a help page
 		}
 		c.HideHelpCommand = true
 		oneLineUsageErrors(c.Subcommands)
-	}
-}
-
-func versionCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "version",
-		Usage: "print hsup's version",
-		Action: func(c *cli.Context) error {
-			_, err := fmt.Fprintf(c.App.Writer, "hsup %s\n", buildVersion())
-			return err
-		},
 	}
 }

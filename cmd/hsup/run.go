@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
@@ -80,29 +81,53 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	defer svc.close()
 	svc.reclaim(s, log) // what an earlier hsup of this service left running
 	var current atomic.Pointer[supervise.Supervisor]
-	m := newMetrics(s, &current)
+	page := newStatusPage(s, &current)
+	hk := newHooks(s, log) // --on-event (hooks.go)
+	m := newMetrics(s, &current, page, hk.collectors()...)
 	srv, err := listenMetrics(s, m, log)
 	if err != nil {
 		return err
 	}
+	// Past the refusals (each one line, nothing logged): the version and
+	// the effective settings (startup.go).
+	logStart(log, s, path, argv)
 	limit := applyNofile(s.nofile, log)
 	subreaper(log)
-	w := wire(s, log, m, limit)
-	w.cfg.Spec = supervise.Spec{Path: nofilePath(path, limit), Args: nofileArgs(path, argv, limit), Env: append(childEnv(os.Environ()), "HSUP_RUN_ID="+svc.runID),
-		Stdout: teeWriter{childOutput("stdout"), w.tail}, Stderr: teeWriter{childOutput("stderr"), w.tail},
-		Lifeline: lifeline(s, svc, log)}
-	if s.stdin {
-		w.cfg.Spec.Stdin = os.Stdin
-	}
+	w := wire(s, log, m, limit, page.probe)
+	w.facts.argv = argv // the child's command line, for bundles (bundlefacts.go)
+	w.cfg.Spec = childSpec(s, svc, path, argv, limit, w, log)
 	rec := newRecorder(svc, log)
-	w.cfg.OnEvent = subscribe(m, w.notifier, rec)
+	op := newOperator(s, svc, argv, log, w, &current) // the ledger and the control socket (ledger.go, control.go)
+	w.cfg.OnEvent = subscribe(m, w.notifier, rec, page.observe, hk.observe,
+		w.facts.observe, tailMarks(w.tail), op.observe) // bundlefacts.go: what bundles learn, where each child's output begins
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs, slices.Concat(supervise.ShutdownSignals, supervise.ForwardSignals, supervise.CaughtSignals)...)
 	defer signal.Stop(sigs)
 	w.cfg.Signals = sigs
 	sup := supervise.New(w.cfg)
 	current.Store(sup)
-	code, err := runGroup(log, sup, companions(srv, w.notifier, sup, rec)...)
+	code, err := runGroup(log, sup, slices.Concat(companions(srv, w.notifier, sup, rec), page.companions(srv), hk.companions(), op.companions())...)
+	return finish(log, svc, sup, code, err)
+}
+
+// childSpec is what the supervisor starts: the program (through the
+// _nofile-exec shim when it gets a limit of its own), its environment,
+// its output (to hsup's streams or --output-file, and the bundles' tail),
+// its lifeline.
+func childSpec(s settings, svc *claim, path string, argv []string, limit nofilePlan, w wiring, log *zap.Logger) supervise.Spec {
+	spec := supervise.Spec{Path: nofilePath(path, limit), Args: nofileArgs(path, argv, limit),
+		Env:    append(childEnv(os.Environ()), "HSUP_RUN_ID="+svc.runID),
+		Stdout: teeWriter{childOutput("stdout"), w.tail}, Stderr: teeWriter{childOutput("stderr"), w.tail},
+		Lifeline: lifeline(s, svc, log)}
+	if s.stdin {
+		spec.Stdin = os.Stdin
+	}
+	return spec
+}
+
+// finish is what follows the last child: hsup's exit status, and the one
+// line that explains it.
+func finish(log *zap.Logger, svc *claim, sup *supervise.Supervisor, code int, err error) error {
 	// No child is left to inherit it: from here to the exit a reader that
 	// went away must not kill hsup (141) while it writes its last lines.
 	signal.Ignore(syscall.SIGPIPE)
@@ -138,9 +163,11 @@ func exitLogged(log *zap.Logger, msg string, code int) error {
 
 // newMetrics builds the metrics over the published status of the
 // supervisor that current will hold.
-func newMetrics(s settings, current *atomic.Pointer[supervise.Supervisor]) *metrics.Metrics {
+func newMetrics(s settings, current *atomic.Pointer[supervise.Supervisor], page *statusPage, extra ...prometheus.Collector) *metrics.Metrics {
 	return metrics.New(metrics.Options{Pprof: s.pprof, Labels: labels(), Status: metricsStatus(current.Load),
+		Page:    page.handler,
 		Dropped: droppedCounters(),
+		Extra:   append([]prometheus.Collector{buildInfo()}, extra...), // version.go; extra: hooks.go
 		Live: func(ctx context.Context) error {
 			if sup := current.Load(); sup != nil {
 				return sup.Ping(ctx)

@@ -25,7 +25,7 @@ func systemdCommand() *cli.Command {
 	flags := append([]cli.Flag{
 		&cli.BoolFlag{Name: "user", EnvVars: env("unit-user"), Usage: "a user unit (systemctl --user) instead of a system unit"},
 		&cli.BoolFlag{Name: "install", EnvVars: env("install"), Usage: "write the unit file and print the systemctl commands to run"},
-	}, runFlags()...)
+	}, append(generatorFlags(), runFlags()...)...)
 	unit := &cli.Command{
 		Name:      "unit",
 		Usage:     "print a systemd unit that runs PROGRAM under hsup (Type=notify, watchdog, limits)",
@@ -67,7 +67,7 @@ func launchdCommand() *cli.Command {
 		&cli.StringFlag{Name: "process-type", Value: launchd.DefaultProcessType, EnvVars: env("launchd-process-type"), Usage: "ProcessType: Standard, Interactive, Adaptive or Background (throttled)"},
 		&cli.StringFlag{Name: "log-dir", EnvVars: env("launchd-log-dir"), Usage: "directory of the job's stdout/stderr files (default ~/Library/Logs/LABEL, /Library/Logs/LABEL with --daemon)"},
 		&cli.BoolFlag{Name: "install", EnvVars: env("install"), Usage: "write the plist (~/Library/LaunchAgents, or /Library/LaunchDaemons with --daemon, as root), create the log directory and print the launchctl commands"},
-	}, runFlags()...)
+	}, append(generatorFlags(), runFlags()...)...)
 	plist := &cli.Command{
 		Name:      "plist",
 		Usage:     "print a launchd plist that runs PROGRAM under hsup (KeepAlive, limits, logs)",
@@ -93,7 +93,9 @@ func launchdCommand() *cli.Command {
 			if cmd.RunArgs, err = metricsArgs(c, s, cmd.RunArgs, launchdClaims(home, self)); err != nil {
 				return err
 			}
-			cmd.Hsup = launchd.HsupPath(invokedHsup(cmd.Hsup), cmd.Hsup)
+			if !c.IsSet("hsup-path") {
+				cmd.Hsup = launchd.HsupPath(invokedHsup(cmd.Hsup), cmd.Hsup)
+			}
 			lc, err := launchdConfig(c, s, cmd)
 			if err != nil {
 				return err
@@ -198,6 +200,10 @@ func installLaunchd(c *cli.Context, lc launchd.Config, data []byte) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	path := launchd.Path(lc.Label, lc.Home, lc.Daemon)
+	if _, err := checkInstall(c, path, data); err != nil {
+		return err // a different plist there, no --force: nothing created
+	}
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
 		return cli.Exit(fmt.Sprintf("hsup: create log directory %s: %v", logDir, err), 1)
 	}
@@ -206,7 +212,6 @@ func installLaunchd(c *cli.Context, lc launchd.Config, data []byte) error {
 			return cli.Exit(fmt.Sprintf("hsup: give log directory %s to %s: %v", logDir, lc.UserName, err), 1)
 		}
 	}
-	path := launchd.Path(lc.Label, lc.Home, lc.Daemon)
 	if err := install(c, path, data, launchd.InstallCommands(lc.Label, lc.Daemon, os.Getuid(), path)); err != nil {
 		return err
 	}
@@ -255,12 +260,9 @@ func serviceInput(c *cli.Context) (settings, managed.Command, error) {
 	if err != nil {
 		return s, managed.Command{}, err
 	}
-	self, err := os.Executable()
+	self, err := hsupPath(c) // --hsup-path, or this hsup (with a warning for a go run build)
 	if err != nil {
-		return s, managed.Command{}, cli.Exit(fmt.Sprintf("hsup: cannot find my own executable: %v", err), 1)
-	}
-	if resolved, err := filepath.EvalSymlinks(self); err == nil {
-		self = resolved
+		return s, managed.Command{}, err
 	}
 	return s, s.command(self, program, c.Args().Tail()), nil
 }
@@ -300,20 +302,6 @@ func absProgram(program string) (string, error) {
 	return path, nil
 }
 
-func install(c *cli.Context, path string, data []byte, commands []string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return cli.Exit(fmt.Sprintf("hsup: create %s: %v", filepath.Dir(path), err), 1)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return cli.Exit(fmt.Sprintf("hsup: write %s: %v", path, err), 1)
-	}
-	fmt.Fprintf(c.App.Writer, "wrote %s\nnow run:\n", path)
-	for _, cmd := range commands {
-		fmt.Fprintf(c.App.Writer, "  %s\n", cmd)
-	}
-	return nil
-}
-
 func doctorCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "doctor",
@@ -349,19 +337,13 @@ func doctorCommand() *cli.Command {
 // or, with --nofile=0, the inherited limits) and, on macOS, the launchd
 // and TCC facts about program (PROGRAM [ARGS...], possibly empty).
 func doctorInput(s settings, program ...string) doctor.Input {
-	in := doctor.Input{
-		GOOS: runtime.GOOS, PID: os.Getpid(),
-		HealthURL: s.health.URL, HealthInterval: s.health.Interval, HealthTimeout: s.health.Timeout,
-		HealthFailures: s.health.Failures, DeepURL: s.health.DeepURL, DeepInterval: s.health.DeepInterval,
-		DeepTimeout: s.health.DeepTimeout, DeepFailures: s.health.DeepFailures,
-		HeartbeatField: s.health.HeartbeatField, HeartbeatStale: s.health.HeartbeatStale,
-		BusyFailures: s.health.BusyFailures, StartupGrace: s.health.StartupGrace,
-		StopGrace: s.stopGrace, BackoffMin: s.backoff.Min, BackoffMax: s.backoff.Max,
-		MetricsAddr: s.metricsAddr, Pprof: s.pprof, FDWarn: s.fdWarn, FDRestart: s.fdRestart,
-		NofileWant: s.nofile,
-		LookPath:   func(name string) bool { _, err := exec.LookPath(name); return err == nil },
-		Getenv:     os.Getenv,
-	}
+	in := probeInput(s) // the probe fields, as `hsup run` judges them at start (startup.go)
+	in.GOOS, in.PID = runtime.GOOS, os.Getpid()
+	in.StopGrace, in.BackoffMin, in.BackoffMax = s.stopGrace, s.backoff.Min, s.backoff.Max
+	in.MetricsAddr, in.Pprof, in.FDWarn, in.FDRestart = s.metricsAddr, s.pprof, s.fdWarn, s.fdRestart
+	in.NofileWant = s.nofile
+	in.LookPath = func(name string) bool { _, err := exec.LookPath(name); return err == nil }
+	in.Getenv = os.Getenv
 	if s.nofile != 0 {
 		t, err := fdlimit.Plan(s.nofile)
 		in.NofileSoft, in.NofileHard, in.NofileCap, in.NofileReason = t.Soft, t.Hard, t.Cap, t.Reason

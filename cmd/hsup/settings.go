@@ -51,6 +51,8 @@ type settings struct {
 	// HSUP_*) as --name=value words: what a generated unit or plist passes
 	// to `hsup run`, so the service runs with the settings checked here.
 	runArgs []string
+	// hooks are --on-event (found at start-up) and --on-event-timeout (hooks.go).
+	hooks hookSettings
 }
 
 // usageError is bad input: one line on stderr, exit 2, nothing started.
@@ -100,6 +102,9 @@ func readSettings(c *cli.Context) (settings, error) {
 		return s, err
 	}
 	if err := s.readDiagnostics(c); err != nil {
+		return s, err
+	}
+	if s.hooks, err = readHooks(c); err != nil {
 		return s, err
 	}
 	s.runArgs = setFlags(c)

@@ -20,6 +20,7 @@ type wiring struct {
 	cfg      supervise.Config
 	tail     *diagnose.Tail
 	notifier *systemd.Notifier
+	facts    *bundleFacts // what each bundle learns from hsup (bundlefacts.go)
 }
 
 // tailSize is how much of the child's recent output every bundle keeps.
@@ -28,20 +29,21 @@ const tailSize = 256 << 10
 // wire builds the monitors and the capturer from settings. m receives the
 // counters the monitors and the capturer produce; the supervisor's events
 // are subscribed to by subscribe, once the supervisor exists.
-func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile nofilePlan) wiring {
-	w := wiring{tail: diagnose.NewTail(tailSize), notifier: systemd.NewNotifier(log)}
+func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile nofilePlan, onProbe ...func(healthcheck.ProbeEvent)) wiring {
+	w := wiring{tail: diagnose.NewTail(tailSize), notifier: systemd.NewNotifier(log), facts: newBundleFacts(s)}
 	w.cfg = supervise.Config{
 		Restart: s.restart, Backoff: s.backoff, CrashLoop: s.crashLoop, StopSignal: s.stopSignal, StopGrace: s.stopGrace,
 		Log: log, DaemonizeWindow: s.health.StartupGrace,
 	}
 	var snapshot func() any
 	if s.health.URL != "" {
-		mon := healthcheck.NewMonitor(s.health, log, probeCounter(m))
+		mon := healthcheck.NewMonitor(s.health, log, probeCounter(m, onProbe...))
 		mon.Owner = ownerCheck(s.health.URL, log)
 		w.cfg.Health = healthMonitor{mon}
 		snapshot = func() any { return mon.Snapshot() }
+		w.facts.probes = mon.Evidence // the last probes, for bundles
 	}
-	if capt := capturer(s, log, m, w.tail, snapshot, nofile); capt != nil {
+	if capt := capturer(s, log, m, w.tail, snapshot, nofile, w.facts); capt != nil {
 		w.cfg.Capture, w.cfg.CaptureTimeout = capt, s.diagTimeout+s.dumpWait+5*time.Second
 	}
 	warn := s.fdWarn
@@ -58,11 +60,14 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile nofilePlan) wi
 // capturer builds the diagnostics capturer. A directory that is unusable at
 // start-up is one warning and no capturer: restarts must not wait on, or
 // warn again about, bundles that cannot be written.
-func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any, nofile nofilePlan) *diagnose.Capturer {
+func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any, nofile nofilePlan,
+	facts *bundleFacts) *diagnose.Capturer {
 	capt := diagnose.New(diagnose.Config{
 		Dir: diagDir(s.diagDir), Keep: s.diagKeep, Timeout: s.diagTimeout,
 		DumpSignal: s.dumpSignal, DumpWait: s.dumpWait, DumpURL: s.dumpURL,
 		Tail: tail, Health: snapshot, Log: log, OnBundle: m.Bundle, Nofile: nofile.watch, NofileSource: nofile.source,
+		Service: s.name, Version: versionText(), Facts: facts.facts,
+		Ledger: ledgerRef, // the ledger's line for the bundle (ledger.go); "" until a ledger is open
 	})
 	if err := within(volumeWait, "checking the diagnostics directory", capt.Check); err != nil {
 		log.Warn("diagnostics directory is not usable: restarts proceed without bundles until hsup is "+
@@ -88,10 +93,14 @@ func diagDir(flag string) string {
 	return diagnose.DefaultDir(runtime.GOOS, os.Getenv, home)
 }
 
-// probeCounter counts every probe in the metrics.
-func probeCounter(m *metrics.Metrics) func(healthcheck.ProbeEvent) {
+// probeCounter counts every probe in the metrics and passes it on to the
+// other consumers (the status page's latency chart), which must not block.
+func probeCounter(m *metrics.Metrics, also ...func(healthcheck.ProbeEvent)) func(healthcheck.ProbeEvent) {
 	return func(e healthcheck.ProbeEvent) {
 		m.Probe(string(e.Kind), string(e.Outcome.Result), e.Outcome.Duration)
+		for _, f := range also {
+			f(e)
+		}
 	}
 }
 

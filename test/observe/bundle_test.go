@@ -98,10 +98,13 @@ func checkModes(t *testing.T, dir string) {
 }
 
 // TestBundleRetention: --diag-keep=2 over three restarts keeps the two
-// newest bundles.
+// newest bundles. Each wedge comes after the replacement ran healthy for
+// longer than --backoff-reset, so each bundle begins a restart streak of
+// its own (the first bundle of a streak among the newest is kept as well:
+// test/e2e TestRetentionKeepsFirstOfStreak).
 func TestBundleRetention(t *testing.T) {
 	t.Parallel()
-	d := startDemo(t, map[string]string{"diag-keep": "2"})
+	d := startDemo(t, map[string]string{"diag-keep": "2", "backoff-reset": "100ms"})
 	var dirs []string
 	for range 3 {
 		_, bi, si := d.wedge(t)
