@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -21,6 +22,10 @@ var ErrNotRunning = errors.New("no hsup is running for this service")
 // ErrDenied: the socket exists but this user may not connect to it (only
 // hsup's own user, and root, may).
 var ErrDenied = errors.New("permission denied: only the user hsup runs as may use its control socket")
+
+// ErrNoAnswer: hsup did not answer within the request's bound (a capture
+// that overran, a loop that did not turn).
+var ErrNoAnswer = errors.New("hsup did not answer in time")
 
 // maxReply bounds what the client reads of an answer.
 const maxReply = 1 << 20
@@ -89,6 +94,11 @@ func (c *Client) Capture(ctx context.Context) (string, error) {
 // is want; any other answer is an error carrying the server's reason.
 func (c *Client) do(ctx context.Context, method, path string, want int, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, "http://hsup"+path, nil)
+	if err == nil {
+		if d, ok := ctx.Deadline(); ok {
+			req.Header.Set(DeadlineHeader, strconv.FormatInt(d.UnixMilli(), 10))
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -117,7 +127,7 @@ func (c *Client) do(ctx context.Context, method, path string, want int, out any)
 	case http.StatusConflict:
 		return fmt.Errorf("%w: %s", ErrRefused, strings.TrimPrefix(r.Error, ErrRefused.Error()+": "))
 	case http.StatusGatewayTimeout:
-		return fmt.Errorf("hsup did not answer in time: %s", r.Error)
+		return fmt.Errorf("%w: %s", ErrNoAnswer, r.Error)
 	}
 	return fmt.Errorf("hsup answered %s: %s", resp.Status, r.Error)
 }

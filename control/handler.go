@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -30,7 +32,7 @@ func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) restart(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.AskTimeout)
+	ctx, cancel := askContext(r, s.cfg.AskTimeout)
 	defer cancel()
 	err := s.cfg.Service.Restart(ctx)
 	if err != nil {
@@ -42,7 +44,7 @@ func (s *Server) restart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.CaptureTimeout)
+	ctx, cancel := askContext(r, s.cfg.CaptureTimeout)
 	defer cancel()
 	dir, err := s.cfg.Service.Capture(ctx)
 	if err != nil {
@@ -50,6 +52,22 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(w, http.StatusOK, Reply{Message: "bundle written", Bundle: dir})
+}
+
+// DeadlineHeader carries the client's deadline (Unix milliseconds): a
+// request read after it (hsup was paused while the client waited and gave
+// up) is refused rather than carried out behind the operator's back.
+const DeadlineHeader = "Hsup-Deadline"
+
+// askContext bounds a request by d and by the client's own deadline.
+func askContext(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(r.Context(), d)
+	ms, err := strconv.ParseInt(r.Header.Get(DeadlineHeader), 10, 64)
+	if err != nil {
+		return ctx, cancel
+	}
+	ctx2, cancel2 := context.WithDeadline(ctx, time.UnixMilli(ms))
+	return ctx2, func() { cancel2(); cancel() }
 }
 
 // refuse answers a request the service did not carry out: 409 for a

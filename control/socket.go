@@ -45,8 +45,8 @@ func listen(path string) (s *socket, stale bool, err error) {
 	defer os.Remove(dir)
 	tmp := filepath.Join(dir, "s")
 	if len(tmp) > maxSocketPath() {
-		return nil, false, fmt.Errorf("control socket: the path %s is %d bytes, longer than a unix socket allows (%d); "+
-			"use a shorter --state-dir", path, len(tmp), maxSocketPath())
+		return nil, false, fmt.Errorf("control socket: binding %s needs the %d-byte path %s, longer than a unix socket allows (%d); "+
+			"use a shorter --state-dir", path, len(tmp), tmp, maxSocketPath())
 	}
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
 	if err != nil {

@@ -28,6 +28,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("/health", a.handleHealth)
 	mux.HandleFunc("GET /demo", a.handleList)
 	mux.HandleFunc("POST /demo/{name}", a.handleSwitch)
+	mux.HandleFunc("GET /slow", a.handleSlow) // slow.go: a slow endpoint for load tests
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sw, _, _ := a.state.snapshot(); sw.Busy && !isDemoPath(r.URL.Path) {
 			writeBusy(w)
@@ -77,6 +78,8 @@ func (a *app) handleSwitch(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, switchAnswer{Switch: name, On: sw.on()})
 	case "leak":
 		a.handleLeak(w, r)
+	case "emfile":
+		a.handleEMFile(w)
 	case "crash":
 		a.handleCrash(w, r)
 	default:
@@ -107,6 +110,20 @@ func (a *app) handleLeak(w http.ResponseWriter, r *http.Request) {
 	}
 	total, err := a.state.leak(a.dbPath, n)
 	ans := switchAnswer{Switch: "leak", On: a.on(), LeakedFDs: &total}
+	code := http.StatusOK
+	if err != nil {
+		ans.Error, code = err.Error(), http.StatusInternalServerError
+	}
+	writeJSON(w, code, ans)
+}
+
+// handleEMFile answers POST /demo/emfile: handles on state.db until the
+// app is out of descriptors, then the accept loop spins (see swallows).
+// The answer goes out on the connection already accepted, which needs no
+// new descriptor.
+func (a *app) handleEMFile(w http.ResponseWriter) {
+	total, err := a.state.exhaust(a.dbPath, maxLeak)
+	ans := switchAnswer{Switch: "emfile", On: a.on(), LeakedFDs: &total}
 	code := http.StatusOK
 	if err != nil {
 		ans.Error, code = err.Error(), http.StatusInternalServerError

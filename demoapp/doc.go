@@ -11,6 +11,16 @@
 //	HEAD /health            501, like the WebUI (probe with GET)
 //	GET  /demo              the switches and their state as JSON
 //	POST /demo/<name>       turn a switch on (see Switches); /demo/heal turns deep, freeze, busy off
+//	                        (noaccept, hang, reset and emfile stay on until the app restarts)
+//
+// POST /demo/emfile is the WebUI's production wedge: the app opens handles
+// on state.db until open fails with EMFILE (its RLIMIT_NOFILE: `hsup demo`
+// passes --nofile to the demo-app, which pins it), then its accept loop
+// swallows the EMFILE that every accept now returns and retries at once,
+// as Python's socketserver does. The waiting connection never leaves the
+// backlog, so the loop spins on a core, counting accept_loop.requests_total
+// before every accept: the counter climbs while nothing new is served.
+// Connections accepted before the switch are still served.
 //
 // accept_loop.requests_total counts accepted TCP connections, not requests:
 // it is counted in the listener wrapper's Accept, so keep-alive requests on

@@ -10,11 +10,17 @@ import (
 
 // listener wraps the TCP listener so the app controls accept: it counts
 // accepted connections (the heartbeat), can stop calling Accept altogether
-// (noaccept), and can hold or reset connections instead of serving them.
+// (noaccept), can hold or reset connections instead of serving them, and
+// can spin on a failing accept (emfile).
 type listener struct {
 	inner    *net.TCPListener
 	onAccept func(now time.Time) acceptAction
 	now      func() time.Time
+	// before is called before every accept (emfile counts there); swallow
+	// says whether an accept error is ignored and accept retried at once.
+	// Both may be nil.
+	before  func(now time.Time)
+	swallow func(err error) bool
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by stopAccepting: Accept blocks for good
@@ -44,10 +50,16 @@ func (l *listener) Accept() (net.Conn, error) {
 		if err := l.waitAccepting(); err != nil {
 			return nil, err
 		}
+		if l.before != nil {
+			l.before(l.now())
+		}
 		c, err := l.inner.Accept()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				continue // stopAccepting woke us; waitAccepting now blocks
+			}
+			if l.swallow != nil && l.swallow(err) {
+				continue // emfile: socketserver's spin, no pause
 			}
 			return nil, err
 		}

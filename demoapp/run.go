@@ -92,6 +92,7 @@ func Run(ctx context.Context, cfg Config) error {
 		started: time.Now(), now: time.Now, state: &state{}, crash: make(chan int, 1),
 	}
 	a.ln = newListener(inner.(*net.TCPListener), a.state.onAccept)
+	a.ln.before, a.ln.swallow = a.state.beforeAccept, a.state.swallow
 	defer a.state.releaseLeaked()
 	if _, err := fmt.Fprintf(cfg.Stdout, "demoapp: listening on %s pid %d\n", a.addr, a.pid); err != nil {
 		_ = a.ln.Close()
@@ -155,6 +156,11 @@ func (a *app) serve(ctx context.Context, stderr io.Writer) error {
 		Handler:           a.routes(),
 		ReadHeaderTimeout: time.Minute,
 		ErrorLog:          log.New(stderr, "demoapp: http: ", 0),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateClosed {
+				a.state.topUp() // emfile: the freed descriptor is leaked again at once
+			}
+		},
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(a.ln) }()

@@ -28,7 +28,14 @@ type child struct {
 
 func startChild(t *testing.T) *child {
 	t.Helper()
-	cmd := reexec.Command(t, "serve", t.TempDir())
+	return startHelper(t, "serve", t.TempDir())
+}
+
+// startHelper starts the re-executed helper (one that serves the app and
+// prints its readiness line) and waits for that line.
+func startHelper(t testing.TB, helper string, args ...string) *child {
+	t.Helper()
+	cmd := reexec.Command(t, helper, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +90,7 @@ func (c *child) scan(r io.Reader, out chan<- string) {
 }
 
 // wait returns the child's exit code; the test fails if it does not exit.
-func (c *child) wait(t *testing.T) int {
+func (c *child) wait(t testing.TB) int {
 	t.Helper()
 	timer := time.NewTimer(waitLimit)
 	defer timer.Stop()

@@ -1,15 +1,18 @@
 package demoapp
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
 // switchState is which failure switches are on. All are off at start.
+// EMFile is on once the emfile action has run the app out of descriptors.
 type switchState struct {
-	NoAccept, Hang, Reset, Deep, Freeze, Busy bool
+	NoAccept, Hang, Reset, Deep, Freeze, Busy, EMFile bool
 }
 
 // on lists the names of the switches that are on, in a fixed order, so
@@ -21,7 +24,7 @@ func (s switchState) on() []string {
 		on   bool
 	}{
 		{"noaccept", s.NoAccept}, {"hang", s.Hang}, {"reset", s.Reset},
-		{"deep", s.Deep}, {"freeze", s.Freeze}, {"busy", s.Busy},
+		{"deep", s.Deep}, {"freeze", s.Freeze}, {"busy", s.Busy}, {"emfile", s.EMFile},
 	} {
 		if f.on {
 			names = append(names, f.name)
@@ -46,6 +49,8 @@ func (s switchState) turnOn(name string) (next switchState, ok bool) {
 		s.Freeze = true
 	case "busy":
 		s.Busy = true
+	case "emfile":
+		s.EMFile = true
 	default:
 		return s, false
 	}
@@ -53,8 +58,9 @@ func (s switchState) turnOn(name string) (next switchState, ok bool) {
 }
 
 // healed returns s with the switches off that can be undone while the app
-// is still reachable. noaccept, hang and reset stay: nothing new gets
-// through once they are on, so healing them would be a keep-alive trick.
+// is still reachable. noaccept, hang, reset and emfile stay: nothing new
+// gets through once they are on, so healing them would be a keep-alive
+// trick (and emfile's descriptors stay leaked).
 func (s switchState) healed() switchState {
 	s.Deep, s.Freeze, s.Busy = false, false, false
 	return s
@@ -91,10 +97,11 @@ type acceptStats struct {
 
 // decideAccept is the pure decision for one accepted connection at now: the
 // action and the new stats. Every accepted connection counts, including
-// ones that are then held or reset, unless freeze is on. Reset wins over
-// hang when both are on.
+// ones that are then held or reset, unless freeze is on, or emfile is
+// (countAttempt counted it before the accept). Reset wins over hang when
+// both are on.
 func decideAccept(sw switchState, st acceptStats, now time.Time) (acceptAction, acceptStats) {
-	if !sw.Freeze {
+	if !sw.Freeze && !sw.EMFile {
 		st = acceptStats{Total: st.Total + 1, Last: now}
 	}
 	switch {
@@ -106,12 +113,39 @@ func decideAccept(sw switchState, st acceptStats, now time.Time) (acceptAction, 
 	return acceptServe, st
 }
 
+// countAttempt is the pure count of one call of accept at now, before the
+// kernel is asked: with emfile on the app counts like the WebUI's
+// socketserver, whose accept_loop counter goes up before accept() fails,
+// so the counter keeps climbing while nothing is served. Freeze still
+// stops it.
+func countAttempt(sw switchState, st acceptStats, now time.Time) acceptStats {
+	if sw.EMFile && !sw.Freeze {
+		return acceptStats{Total: st.Total + 1, Last: now}
+	}
+	return st
+}
+
+// swallows reports whether the accept loop ignores err and retries at once:
+// with emfile on, running out of descriptors (EMFILE, or ENFILE for the
+// whole system) is swallowed as socketserver does, which spins: the
+// connection stays in the backlog, so the next accept fails at once too.
+func swallows(sw switchState, err error) bool {
+	return sw.EMFile && outOfFDs(err)
+}
+
+// outOfFDs reports whether err is the process (or the system) running out
+// of descriptors.
+func outOfFDs(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
+}
+
 // state is the app's mutable state, shared by the listener and handlers.
 type state struct {
 	mu       sync.Mutex
 	switches switchState
 	accepts  acceptStats
 	leaked   []*os.File // never closed while running: that is the leak
+	exhausts string     // the file emfile keeps the descriptors on, once it is on
 }
 
 // onAccept applies decideAccept under the lock.
@@ -121,6 +155,46 @@ func (s *state) onAccept(now time.Time) acceptAction {
 	action, st := decideAccept(s.switches, s.accepts, now)
 	s.accepts = st
 	return action
+}
+
+// beforeAccept applies countAttempt under the lock, and with emfile on
+// takes any descriptor freed since (see topUp).
+func (s *state) beforeAccept(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accepts = countAttempt(s.switches, s.accepts, now)
+	s.takeFreed()
+}
+
+// topUp takes, with emfile on, a descriptor that was freed (a served
+// connection closed): the leak goes on, as the WebUI leaked a handle per
+// request, so the app stays out of descriptors and no new connection
+// slips through. The app calls it when a connection closes and before
+// every accept.
+func (s *state) topUp() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.takeFreed()
+}
+
+func (s *state) takeFreed() {
+	if !s.switches.EMFile || s.exhausts == "" {
+		return
+	}
+	for range 8 { // a few at most: connections close one at a time
+		f, err := os.Open(s.exhausts)
+		if err != nil {
+			return
+		}
+		s.leaked = append(s.leaked, f)
+	}
+}
+
+// swallow applies swallows under the lock.
+func (s *state) swallow(err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return swallows(s.switches, err)
 }
 
 // snapshot returns the switches, accept stats and leaked FD count.
@@ -151,6 +225,30 @@ func (s *state) leak(path string, n int) (int, error) {
 		s.leaked = append(s.leaked, f)
 	}
 	return len(s.leaked), nil
+}
+
+// exhaust opens handles on path until the process runs out of descriptors
+// (at most limit more) and keeps them, then turns emfile on (and topUp
+// keeps it out of them). It returns
+// the total held. An error other than running out, or limit handles without
+// running out (a limit too high for one call), leaves emfile off.
+func (s *state) exhaust(path string, limit int) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range limit {
+		f, err := os.Open(path)
+		if outOfFDs(err) {
+			s.switches, _ = s.switches.turnOn("emfile")
+			s.exhausts = path
+			return len(s.leaked), nil
+		}
+		if err != nil {
+			return len(s.leaked), fmt.Errorf("open %s for the emfile leak after %d handles: %w", path, len(s.leaked), err)
+		}
+		s.leaked = append(s.leaked, f)
+	}
+	return len(s.leaked), fmt.Errorf("opened %d more handles on %s without running out of descriptors; "+
+		"call again, or start the app with a lower --nofile", limit, path)
 }
 
 // releaseLeaked closes the leaked handles; Run calls it on the way out so

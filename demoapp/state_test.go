@@ -2,8 +2,11 @@ package demoapp
 
 import (
 	"errors"
+	"net"
 	"net/http"
+	"os"
 	"reflect"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -26,6 +29,7 @@ func TestDecideAccept(t *testing.T) {
 		{name: "freeze serves without counting", switches: switchState{Freeze: true}, wantAction: acceptServe, wantStats: before},
 		{name: "freeze with hang", switches: switchState{Freeze: true, Hang: true}, wantAction: acceptHold, wantStats: before},
 		{name: "busy and deep do not change accepting", switches: switchState{Busy: true, Deep: true}, wantAction: acceptServe, wantStats: counted},
+		{name: "emfile counted before the accept, not again", switches: switchState{EMFile: true}, wantAction: acceptServe, wantStats: before},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +61,8 @@ func TestSwitchState(t *testing.T) {
 			wantOn: []string{"busy"}, healed: []string{}},
 		{name: "order is fixed", start: switchState{Busy: true, Hang: true}, turnOn: "deep", wantOK: true,
 			wantOn: []string{"hang", "deep", "busy"}, healed: []string{"hang"}},
+		{name: "emfile stays on through heal", start: switchState{Busy: true}, turnOn: "emfile", wantOK: true,
+			wantOn: []string{"busy", "emfile"}, healed: []string{"emfile"}},
 		{name: "leak is an action, not a switch", turnOn: "leak", wantOK: false, wantOn: []string{}, healed: []string{}},
 		{name: "heal is an action, not a switch", start: switchState{Deep: true}, turnOn: "heal", wantOK: false,
 			wantOn: []string{"deep"}, healed: []string{}},
@@ -72,6 +78,53 @@ func TestSwitchState(t *testing.T) {
 			}
 			if h := got.healed().on(); !reflect.DeepEqual(h, tt.healed) {
 				t.Errorf("healed().on() = %q, want %q", h, tt.healed)
+			}
+		})
+	}
+}
+
+// TestCountAttempt: with emfile on, every call of accept counts before the
+// kernel is asked, as the WebUI's socketserver counts; freeze still stops it.
+func TestCountAttempt(t *testing.T) {
+	t0 := time.Unix(1795342472, 0)
+	before := acceptStats{Total: 4, Last: t0}
+	counted := acceptStats{Total: 5, Last: t0.Add(time.Second)}
+	tests := []struct {
+		name     string
+		switches switchState
+		want     acceptStats
+	}{
+		{name: "off: accept counts later", want: before},
+		{name: "emfile counts", switches: switchState{EMFile: true}, want: counted},
+		{name: "emfile and freeze", switches: switchState{EMFile: true, Freeze: true}, want: before},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := countAttempt(tt.switches, before, t0.Add(time.Second)); got != tt.want {
+				t.Errorf("countAttempt = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSwallows: only emfile swallows, and only running out of descriptors.
+func TestSwallows(t *testing.T) {
+	wrapped := &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	tests := []struct {
+		name     string
+		switches switchState
+		err      error
+		want     bool
+	}{
+		{name: "emfile swallows EMFILE as accept returns it", switches: switchState{EMFile: true}, err: wrapped, want: true},
+		{name: "emfile swallows ENFILE", switches: switchState{EMFile: true}, err: syscall.ENFILE, want: true},
+		{name: "emfile passes a closed listener on", switches: switchState{EMFile: true}, err: net.ErrClosed},
+		{name: "without emfile EMFILE goes to the server", err: wrapped},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := swallows(tt.switches, tt.err); got != tt.want {
+				t.Errorf("swallows(%v) = %v, want %v", tt.err, got, tt.want)
 			}
 		})
 	}

@@ -49,9 +49,13 @@ func Switches() []Switch {
 		{Name: "leak", Query: "n=300", Effect: "The app opens 300 more handles on state.db and never closes them; " +
 			"after about 11 calls it crosses 80% of its 4096 FD limit and hsup logs a warning " +
 			"and writes one diagnostics bundle, but does not restart it unless --fd-restart is set."},
+		{Name: "emfile", Effect: "The app opens handles on state.db until it runs out of descriptors, then its accept loop " +
+			"swallows EMFILE and retries at once, spinning a core while its accept counter keeps climbing and nothing new is served, " +
+			"as the WebUI did; hsup restarts it once its probes fail, as for noaccept, and the bundle names the wedge " +
+			"(out of file descriptors, accept loop spinning)."},
 		{Name: "crash", Query: "code=1", Effect: "The app exits with code 1 right after answering; " +
 			"hsup restarts it after a backoff of up to 1s, reason exit."},
-		{Name: "heal", Effect: "Turns deep, freeze and busy off; if that happens before the threshold, " +
+		{Name: "heal", Effect: "Turns deep, freeze and busy off (noaccept, hang, reset and emfile stay); if that happens before the threshold, " +
 			"probes pass again and hsup does not restart the app."},
 	}
 }

@@ -31,7 +31,7 @@ func TestSwitchesCurl(t *testing.T) {
 
 // Every switch the app serves is listed, with a one-sentence effect.
 func TestSwitchesComplete(t *testing.T) {
-	want := []string{"noaccept", "hang", "reset", "deep", "freeze", "busy", "leak", "crash", "heal"}
+	want := []string{"noaccept", "hang", "reset", "deep", "freeze", "busy", "leak", "emfile", "crash", "heal"}
 	got := Switches()
 	if len(got) != len(want) {
 		t.Fatalf("%d switches, want %d", len(got), len(want))

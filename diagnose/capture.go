@@ -57,6 +57,10 @@ type Config struct {
 	// Ledger, called with Facts, names the ledger file and the sequence
 	// number of the line that records this capture; file "" = none. May be nil.
 	Ledger func() (file string, seq int64)
+	// AcceptQueue, called with Facts, is the last sample of the child's
+	// listening socket: connections waiting to be accepted and the
+	// backlog; ok false when there is none. It must not block. May be nil.
+	AcceptQueue func() (queue, backlog int, ok bool)
 
 	Now      func() time.Time                     // nil => time.Now; names and dates bundles
 	OnBundle func(result string, d time.Duration) // may be nil; result "ok", "partial" or "failed"
@@ -131,10 +135,11 @@ func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childSta
 	began, now := time.Now(), c.cfg.Now()
 	r := &run{cfg: &c.cfg, pid: pid}
 	r.gather(pid, reason)
+	in := wedgeInput{queue: c.acceptQueue()}
 	b, err := c.openBundle(now, pid, reason, r.facts.Streak)
 	if err != nil {
 		err = fmt.Errorf("capture diagnostics for pid %d: %w", pid, err)
-		c.report("", reason, pid, BundleFailed, began, nil, err)
+		c.report("", reason, pid, BundleFailed, began, nil, nil, err)
 		return "", err
 	}
 	defer b.close()
@@ -147,10 +152,13 @@ func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childSta
 		err := sendSignal(pid, c.cfg.DumpSignal)
 		results["dump_signal"], dumped = result(t0, err), err == nil
 	}
-	for k, v := range runAll(ctx, r.collectors(dumped)) {
+	cpu := make(chan cpuEvidence, 1)
+	cols := append(r.collectors(dumped), collector{name: "thread_cpu", budget: c.cfg.Timeout, run: threadCPU(pid, readThreads, cpu)})
+	for k, v := range runAll(ctx, cols) {
 		results[k] = v
 	}
-	sum := r.summary(now, reason, childStart, health, results)
+	in.cpu = received(cpu)
+	sum, wedge := r.summaryWith(now, reason, childStart, health, results, in)
 	status, errs := outcome(results)
 	if err := b.write("summary.json", sum); err != nil {
 		status, errs = BundleFailed, append(errs, err)
@@ -164,8 +172,20 @@ func (c *Capturer) Capture(ctx context.Context, pid int, reason string, childSta
 	if len(errs) > 0 {
 		err = fmt.Errorf("diagnostics bundle %q incomplete: %w", b.path, errors.Join(errs...))
 	}
-	c.report(b.path, reason, pid, status, began, failedNames(results), err)
+	c.report(b.path, reason, pid, status, began, failedNames(results), wedge, err)
 	return b.path, err
+}
+
+// acceptQueue asks Config.AcceptQueue for its last sample; nil when there
+// is none.
+func (c *Capturer) acceptQueue() *AcceptQueue {
+	if c.cfg.AcceptQueue == nil {
+		return nil
+	}
+	if q, backlog, ok := c.cfg.AcceptQueue(); ok {
+		return &AcceptQueue{Length: q, Backlog: backlog}
+	}
+	return nil
 }
 
 // gather asks hsup what it knows about this capture (Config.Facts and
@@ -198,12 +218,16 @@ func (c *Capturer) health() []byte {
 	return marshalHealth(c.cfg.Health())
 }
 
-// report logs one line per capture and feeds OnBundle.
-func (c *Capturer) report(dir, reason string, pid int, status string, began time.Time, failed []string, err error) {
+// report logs one line per capture, with the kind of wedge in words (the
+// line just before the restart's), and feeds OnBundle.
+func (c *Capturer) report(dir, reason string, pid int, status string, began time.Time, failed []string, w *Wedge, err error) {
 	d := time.Since(began)
 	fields := []zap.Field{
 		zap.String("dir", dir), zap.String("reason", reason), zap.Int("pid", pid),
 		zap.Int64("ms", d.Milliseconds()), zap.String("result", status), zap.Strings("failed", failed),
+	}
+	if w != nil {
+		fields = append(fields, zap.String("wedge", w.Kind), zap.String("wedge_words", w.Words))
 	}
 	if err != nil {
 		c.cfg.Log.Warn("diagnostics bundle "+status, append(fields, zap.Error(err))...)

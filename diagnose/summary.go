@@ -41,6 +41,9 @@ type Summary struct {
 	ProbeHistory  []ProbeRecord    `json:"probe_history,omitempty"`  // oldest first
 	Ledger        *LedgerRef       `json:"ledger,omitempty"`
 
+	// Wedge names the kind of wedge the evidence shows (see classifyWedge).
+	Wedge *Wedge `json:"wedge,omitempty"`
+
 	Health     json.RawMessage   `json:"health"`
 	Collectors map[string]Result `json:"collectors"`
 }
@@ -52,10 +55,24 @@ type ThreadState struct {
 	Count int    `json:"count"`
 }
 
-// summary assembles summary.json from what the collectors found and the
-// facts hsup gave. With no usable lsof listing it falls back to /proc and
-// writes fds.txt.
+// summary is summaryWith without CPU readings or an accept-queue sample.
 func (r *run) summary(now time.Time, reason string, childStart time.Time, health []byte, results map[string]Result) []byte {
+	b, _ := r.summaryWith(now, reason, childStart, health, results, wedgeInput{})
+	return b
+}
+
+// wedgeInput is what the wedge is judged on beyond the summary: the
+// thread_cpu collector's readings and the accept-queue sample (nil: none).
+type wedgeInput struct {
+	cpu   cpuEvidence
+	queue *AcceptQueue
+}
+
+// summaryWith assembles summary.json from what the collectors found and
+// the facts hsup gave, and returns the wedge too. With no usable lsof
+// listing it falls back to /proc and writes fds.txt.
+func (r *run) summaryWith(now time.Time, reason string, childStart time.Time, health []byte, results map[string]Result,
+	in wedgeInput) ([]byte, *Wedge) {
 	s := Summary{
 		Service: r.cfg.Service, HsupVersion: r.cfg.Version, Argv: r.facts.Argv,
 		Reason: reason, Verdict: r.facts.Verdict, Streak: r.facts.Streak,
@@ -80,11 +97,31 @@ func (r *run) summary(now time.Time, reason string, childStart time.Time, health
 	}
 	r.fdSummary(&s, results)
 	s.Cause = cause(s)
+	s.Wedge = r.wedge(s, reason, in)
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil { // cannot happen: every field is marshalable
-		return []byte(fmt.Sprintf("{\"error\": %q}\n", err.Error()))
+		return []byte(fmt.Sprintf("{\"error\": %q}\n", err.Error())), s.Wedge
 	}
-	return append(b, '\n')
+	return append(b, '\n'), s.Wedge
+}
+
+// wedge gathers the evidence for the wedge from the summary so far, the
+// CPU readings, the accept-queue sample and the probes, and classifies it.
+func (r *run) wedge(s Summary, reason string, in wedgeInput) *Wedge {
+	ev := WedgeEvidence{
+		OpenFDs: s.OpenFDs, FDLimit: s.NofileSoft, FDLimitSource: s.NofileSource,
+		AcceptQueue: in.queue, Verdict: reason, Probes: probeRun(r.facts.History, r.probes),
+	}
+	if s.Verdict != nil && s.Verdict.Reason != "" {
+		ev.Verdict = s.Verdict.Reason
+	}
+	if len(s.TopFiles) > 0 {
+		top := s.TopFiles[0]
+		ev.TopFile = &top
+	}
+	in.cpu.fill(&ev, r.pid)
+	w := classifyWedge(ev)
+	return &w
 }
 
 // fdSummary fills the descriptor count and top_files from lsof, else from

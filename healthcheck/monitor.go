@@ -41,6 +41,10 @@ type Monitor struct {
 	// descendant); holder names the process that holds the port otherwise.
 	// An error means "cannot tell": the child is given the benefit of it.
 	Owner func(ctx context.Context, pid int) (owned bool, holder string, err error)
+	// Demand, when set (before Watch), tells the heartbeat rule whether
+	// connections came in since the counter last moved (demand.go); nil
+	// leaves the rule without it.
+	Demand DemandFunc
 
 	mu         sync.Mutex
 	snap       Snapshot         // Cheap and Deep without their Reply

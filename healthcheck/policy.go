@@ -78,6 +78,7 @@ type Policy struct {
 	busyRun    int
 	deepFails  int
 	hb         HeartbeatState
+	demand     Demand // the accept-queue watch's facts for the heartbeat rule (demand.go)
 	final      *Verdict
 }
 
@@ -128,12 +129,8 @@ func (p *Policy) Tick(now time.Time) Verdict {
 		}
 		return Verdict{Status: StatusStarting}
 	}
-	if p.hb.Enabled && p.hb.Known {
-		if age := now.Sub(p.hb.AdvancedAt); age >= p.cfg.HeartbeatStale {
-			return p.finish(Verdict{Status: StatusDegraded, Reason: ReasonHeartbeat,
-				Detail: fmt.Sprintf("%s stayed at %v for %s (limit %s) although the app answers",
-					p.cfg.HeartbeatField, p.hb.Value, age.Round(time.Millisecond), p.cfg.HeartbeatStale)})
-		}
+	if v, stale := p.heartbeatVerdict(now); stale {
+		return p.finish(v)
 	}
 	return Verdict{Status: StatusHealthy}
 }
@@ -146,10 +143,8 @@ func (p *Policy) Deadline() (time.Time, bool) {
 		return time.Time{}, false
 	case !p.started:
 		return p.childStart.Add(p.cfg.StartupGrace), true
-	case p.hb.Enabled && p.hb.Known:
-		return p.hb.AdvancedAt.Add(p.cfg.HeartbeatStale), true
 	default:
-		return time.Time{}, false
+		return p.heartbeatDeadline()
 	}
 }
 
@@ -202,7 +197,7 @@ func (p *Policy) observeCheap(o Outcome, now time.Time) Verdict {
 		p.cheapFails++
 		if p.cheapFails >= p.cfg.Failures {
 			return Verdict{Status: StatusDegraded, Reason: ReasonHealth,
-				Detail: fmt.Sprintf("%d failed health probes since the last ok one, last: %s", p.cheapFails, describe(o))}
+				Detail: fmt.Sprintf("%s since the last ok one, last: %s", plural(p.cheapFails, "failed health probe"), describe(o))}
 		}
 	}
 	return Verdict{}
@@ -262,4 +257,12 @@ func describe(o Outcome) string {
 		s += ": " + o.Detail
 	}
 	return s
+}
+
+// plural is "1 failed health probe" or "3 failed health probes".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

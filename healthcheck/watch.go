@@ -63,12 +63,22 @@ func (w *watcher) turn() time.Time {
 	now := w.m.clock.Now()
 	p, ok := lateTurn(w.armedAt, w.due, now, pauseBound(pauseTick))
 	if !ok {
+		w.demand()
 		return now
 	}
 	w.policy.Resume(now, p.For)
 	w.paused.from, w.paused.to = w.armedAt, now
 	w.log.Warn(p.Message(), zap.Duration("paused", p.For), zap.Bool("stopped", p.Stopped), zap.Bool("slept", p.Slept))
+	w.demand()
 	return now
+}
+
+// demand hands the policy the latest demand facts about the heartbeat's
+// last advance, when something provides them.
+func (w *watcher) demand() {
+	if w.m.Demand != nil {
+		w.policy.SetDemand(w.m.Demand(w.pid, w.policy.Heartbeat().AdvancedAt))
+	}
 }
 
 func (w *watcher) observe(r probeResult, now time.Time) Verdict {
@@ -176,6 +186,7 @@ func (w *watcher) logChange(r probeResult, s Status) {
 // turn that comes far later than due is hsup's own pause.
 func (w *watcher) arm() {
 	w.stopTimer()
+	w.demand() // the turn may have moved the heartbeat: the deadline is about the new advance
 	now := w.m.clock.Now()
 	due := now.Add(pauseTick)
 	if at, ok := w.policy.Deadline(); ok && at.Before(due) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -161,7 +163,14 @@ func files(dir string) ([]string, error) {
 // that size); when that is not the whole file, the partial first line is
 // dropped.
 func readTail(path string, limit int) ([]byte, error) {
-	f, err := os.Open(path)
+	// Only a regular file: the open of a FIFO would wait for a writer, a
+	// device could be read forever. Checked before and after the open.
+	if fi, err := os.Lstat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +178,9 @@ func readTail(path string, limit int) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	off := max(fi.Size()-int64(limit), 0)
 	b := make([]byte, fi.Size()-off)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -66,13 +67,22 @@ func decodeSummary(r io.Reader) (Summary, error) {
 	return s, nil
 }
 
-// readSummary reads dir/summary.json.
+// readSummary reads dir/summary.json: a regular file of hsup's own user,
+// not a symlink (whatever it points to is not the bundle's), opened
+// without waiting (a FIFO's open would wait for a writer).
 func readSummary(dir string) (Summary, error) {
-	f, err := os.Open(filepath.Join(dir, "summary.json"))
+	f, err := os.OpenFile(filepath.Join(dir, "summary.json"), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return Summary{}, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Summary{}, err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !fi.Mode().IsRegular() || ok && int(st.Uid) != os.Geteuid() {
+		return Summary{}, fmt.Errorf("%s: not a regular file of hsup's user", f.Name())
+	}
 	return decodeSummary(f)
 }
 
@@ -80,8 +90,9 @@ func readSummary(dir string) (Summary, error) {
 // change after it is written. At most one read per bundle runs; a request
 // waits for it at most summaryWait.
 type summaries struct {
-	mu  sync.Mutex
-	cur *summaryRead
+	mu   sync.Mutex
+	cur  *summaryRead
+	read func(dir string) (Summary, error) // nil: readSummary; tests stand in a hung volume
 }
 
 // summaryRead is one bundle's read; sum and err are set before done closes.
@@ -101,9 +112,13 @@ func (c *summaries) get(dir string, wait time.Duration) (Summary, error) {
 	if r == nil || r.dir != dir {
 		r = &summaryRead{dir: dir, done: make(chan struct{})}
 		c.cur = r
+		read := c.read
+		if read == nil {
+			read = readSummary
+		}
 		go func() {
 			defer close(r.done)
-			r.sum, r.err = readSummary(dir)
+			r.sum, r.err = read(dir)
 		}()
 	}
 	c.mu.Unlock()

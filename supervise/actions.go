@@ -45,7 +45,7 @@ func (s *Supervisor) exited(code int) {
 	c.cancel()
 	s.cancelCapture()
 	if s.st.State == Starting || s.st.State == Running {
-		s.reason, s.detail = ReasonExit, ""
+		s.reason, s.detail = ReasonExit, exitSentence(code)
 	}
 	s.healthyFor = 0
 	if !s.st.RunningSince.IsZero() {

@@ -28,6 +28,7 @@ var ErrBusy = errors.New("a capture or restart is already under way")
 
 type ask struct {
 	r     Request
+	ctx   context.Context // the asker's: once it is done, nobody waits for the answer
 	reply chan error
 }
 
@@ -37,7 +38,7 @@ type ask struct {
 // RequestCapture). The outcome follows as events (CaptureFinished,
 // ChildExited, ...). Safe from any goroutine.
 func (s *Supervisor) Ask(ctx context.Context, r Request) error {
-	q := ask{r: r, reply: make(chan error, 1)}
+	q := ask{r: r, ctx: ctx, reply: make(chan error, 1)}
 	select {
 	case s.asks <- q:
 	case <-s.quit:
@@ -53,8 +54,14 @@ func (s *Supervisor) Ask(ctx context.Context, r Request) error {
 	}
 }
 
-// answer acts on one request, on the loop.
-func (s *Supervisor) answer(r Request) error {
+// answer acts on one request, on the loop. A request whose asker gave up
+// (its deadline passed while hsup was paused, say) is not acted on: the
+// operator was told it failed, and may ask again.
+func (s *Supervisor) answer(q ask) error {
+	if err := q.ctx.Err(); err != nil {
+		return err
+	}
+	r := q.r
 	if s.child == nil || (s.st.State != Starting && s.st.State != Running) {
 		if s.st.State == Capturing {
 			return ErrBusy

@@ -132,3 +132,15 @@ func TestAsk(t *testing.T) {
 		recv(t, h.starter.started, "the restart, despite --restart=never")
 	})
 }
+
+// A request whose asker gave up before the loop took it (hsup was paused
+// past the asker's deadline) is not acted on: the operator was told it
+// failed.
+func TestAskAfterTheAskerGaveUp(t *testing.T) {
+	s := New(Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.answer(ask{r: RequestRestart, ctx: ctx}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("answer = %v, want the asker's context.Canceled before anything else", err)
+	}
+}

@@ -1,6 +1,8 @@
 package supervise
 
 import (
+	"golang.org/x/sys/unix"
+
 	"fmt"
 	"math"
 	"syscall"
@@ -67,6 +69,17 @@ func shouldRestart(p RestartPolicy, reason string, code int) bool {
 		return reason != ReasonExit || code != 0
 	}
 	return false
+}
+
+// exitSentence is the restart's sentence for a child that ended by
+// itself with code (a shell-style status).
+func exitSentence(code int) string {
+	if code > 128 && code < 128+65 {
+		if name := unix.SignalName(syscall.Signal(code - 128)); name != "" {
+			return fmt.Sprintf("the child was killed by %s (status %d)", name, code)
+		}
+	}
+	return fmt.Sprintf("the child exited with status %d", code)
 }
 
 // exitCode maps a wait status to a shell-style exit code: N for exit N,

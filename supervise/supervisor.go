@@ -48,10 +48,13 @@ type Supervisor struct {
 	captured  chan captureResult
 	pings     chan chan struct{}
 	asks      chan ask
-	gaveUp    bool          // the crash-loop policy ended supervision: Run returns ExitGaveUp
-	quit      chan struct{} // closed when Run returns: late senders give up
-	wg        sync.WaitGroup
-	captures  sync.WaitGroup
+	gaveUp    bool // the crash-loop policy ended supervision: Run returns ExitGaveUp
+	// stoppedIdle: told to stop in backoff, with no child running; the
+	// last child's status says nothing about this stop, which is clean.
+	stoppedIdle bool
+	quit        chan struct{} // closed when Run returns: late senders give up
+	wg          sync.WaitGroup
+	captures    sync.WaitGroup
 }
 
 type child struct {
@@ -142,7 +145,7 @@ func (s *Supervisor) Run(ctx context.Context) (int, error) {
 		case reply := <-s.pings:
 			close(reply)
 		case q := <-s.asks:
-			q.reply <- s.answer(q.r)
+			q.reply <- s.answer(q)
 		}
 		s.publish()
 	}
@@ -155,6 +158,9 @@ func (s *Supervisor) Run(ctx context.Context) (int, error) {
 func (s *Supervisor) exitCode() int {
 	if s.gaveUp {
 		return ExitGaveUp
+	}
+	if s.stoppedIdle { // told to stop while no child ran: a clean stop
+		return 0
 	}
 	return exitStatus(s.st.Shutdown, s.st.LastExitCode, s.cfg.StopSignal)
 }
@@ -236,6 +242,7 @@ func (s *Supervisor) signal(sig os.Signal) {
 
 func (s *Supervisor) shutdown(why string) {
 	s.st.Shutdown = true
+	s.stoppedIdle = s.st.State == Backoff && s.child == nil && !s.launching
 	switch s.st.State {
 	case Starting, Running, Capturing: // the shutdown is why this child ends
 		s.reason, s.detail = "shutdown", why

@@ -282,8 +282,8 @@ func oneLineCause(s diagnose.Summary) string {
 	return s.Cause
 }
 
-// formatShow writes what an operator reads first about bundle b: the
-// cause, the top files, the threads, the failing deep checks, the last
+// formatShow writes what an operator reads first about bundle b: the kind
+// of wedge in words (bundles that name it), the cause, the top files, the threads, the failing deep checks, the last
 // probes, the last lines of output (tail: output-tail.txt, nil if none)
 // and the bundle's files.
 func formatShow(w io.Writer, b diagnose.Saved, tail []byte, loc *time.Location) error {
@@ -291,6 +291,9 @@ func formatShow(w io.Writer, b diagnose.Saved, tail []byte, loc *time.Location) 
 	s := b.Summary
 	if s == nil {
 		s = &diagnose.Summary{Reason: "?", Cause: "no summary.json: the capture was cut short; see its files"}
+	}
+	if s.Wedge != nil && s.Wedge.Words != "" { // the first line says what kind of wedge it was
+		fmt.Fprintf(&out, "wedge    %s (%s)\n", printable(s.Wedge.Words), printable(strings.Join(s.Wedge.Kinds, ", ")))
 	}
 	fmt.Fprintf(&out, "bundle   %s\n", printable(b.Dir))
 	fmt.Fprintf(&out, "service  %s, pid %d%s, captured %s\n", orDash(printable(b.Service)), b.PID, uptime(s), b.Written.In(loc).Format(time.DateTime+" MST"))

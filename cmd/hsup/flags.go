@@ -64,6 +64,10 @@ func runFlags() []cli.Flag {
 		dur("heartbeat-stale", 30*time.Second, "no counter advance for this long makes the child degraded (reason heartbeat)"),
 		num("busy-failures", 12, "consecutive bare 503s (all workers busy) that make the child degraded (reason busy)"),
 		dur("startup-grace", time.Minute, "no ok probe within this after start makes the child degraded (reason startup)"),
+		dur("accept-stall", 2*time.Second, "connections waiting this long in the child's accept queue, which neither drains nor "+
+			"shrinks, with no probe answered meanwhile, make the child degraded (reason accept_stall; 0 = off)"),
+		num("listen-port", 0, "port whose accept queue is watched, for an app whose health URL is on another port "+
+			"(0 = the health URL's port)"),
 		str("name", "", "service name: one hsup per name, and its lock and child record live under --state-dir/NAME "+
 			"(default: PROGRAM's base name; also the unit name of `hsup systemd unit`)"),
 		str("state-dir", "", "directory of the services' locks and child records (default $XDG_STATE_HOME/hsup, "+

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hsup/hsup/acceptq"
 	"github.com/hsup/hsup/diagnose"
 	"github.com/hsup/hsup/healthcheck"
 	"github.com/hsup/hsup/metrics"
@@ -19,6 +20,7 @@ func labels() metrics.Labels {
 	}
 	l.Reasons = append([]string{supervise.ReasonExit, supervise.ReasonHsup, supervise.ReasonManual}, healthcheck.Reasons()...)
 	l.Reasons = append(l.Reasons, diagnose.PressureReason)
+	l.Reasons = append(l.Reasons, acceptq.Reason)
 	for _, k := range healthcheck.Kinds() {
 		l.Probes = append(l.Probes, string(k))
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -68,6 +69,12 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 		return usageError("--log-level: %v", err)
 	}
 	defer func() { _ = log.Sync() }()
+	// From here a SIGTERM waits for the supervisor, which stops at once
+	// (after starting and stopping a child, should it be that far), rather
+	// than killing hsup in a start-up step bounded by volumeWait.
+	sigs := make(chan os.Signal, 32)
+	signal.Notify(sigs, slices.Concat(supervise.ShutdownSignals, supervise.ForwardSignals, supervise.CaughtSignals)...)
+	defer signal.Stop(sigs)
 	path, err := supervise.Resolve(argv[0])
 	if err != nil {
 		var se *supervise.StartError
@@ -100,9 +107,6 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	op := newOperator(s, svc, argv, log, w, &current) // the ledger and the control socket (ledger.go, control.go)
 	w.cfg.OnEvent = subscribe(m, w.notifier, rec, page.observe, hk.observe,
 		w.facts.observe, tailMarks(w.tail), op.observe) // bundlefacts.go: what bundles learn, where each child's output begins
-	sigs := make(chan os.Signal, 32)
-	signal.Notify(sigs, slices.Concat(supervise.ShutdownSignals, supervise.ForwardSignals, supervise.CaughtSignals)...)
-	defer signal.Stop(sigs)
 	w.cfg.Signals = sigs
 	sup := supervise.New(w.cfg)
 	current.Store(sup)
@@ -191,7 +195,24 @@ func oneP() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 	}
+	softMemoryLimit()
 }
+
+// softMemoryLimit: hsup's live heap is about 1 MiB, but the Go heap grows
+// to its 4 MiB minimum goal and keeps the pages; a soft limit makes the
+// scavenger hand them back. The limit counts the runtime's own memory too
+// (about 6.5 MiB with the live heap), so below 9 MiB the GC runs nonstop;
+// at defaultMemoryLimit it costs no measurable CPU (test/bench --parts=memory
+// --memory-remedies). GOMEMLIMIT overrides (GOMEMLIMIT=off: none). Set
+// through the API, not the environment, so the child does not inherit it.
+func softMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+}
+
+// defaultMemoryLimit is hsup's soft memory limit unless GOMEMLIMIT is set.
+const defaultMemoryLimit = 10 << 20
 
 // actor is a companion of the supervisor in the run group: it runs until
 // its context is done, and its error is logged, never dropped.

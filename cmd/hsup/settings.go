@@ -15,6 +15,7 @@ import (
 
 	"github.com/hsup/hsup/diagnose"
 	"github.com/hsup/hsup/healthcheck"
+	"github.com/hsup/hsup/metrics"
 	"github.com/hsup/hsup/runstate"
 	"github.com/hsup/hsup/supervise"
 )
@@ -53,6 +54,8 @@ type settings struct {
 	runArgs []string
 	// hooks are --on-event (found at start-up) and --on-event-timeout (hooks.go).
 	hooks hookSettings
+
+	accept acceptSettings // --accept-stall and --listen-port (acceptq.go)
 }
 
 // usageError is bad input: one line on stderr, exit 2, nothing started.
@@ -105,6 +108,9 @@ func readSettings(c *cli.Context) (settings, error) {
 		return s, err
 	}
 	if s.hooks, err = readHooks(c); err != nil {
+		return s, err
+	}
+	if s.accept, err = readAccept(c); err != nil {
 		return s, err
 	}
 	s.runArgs = setFlags(c)
@@ -224,6 +230,9 @@ func (s *settings) readService(c *cli.Context) error {
 		return err
 	}
 	s.metricsAddr, s.pprof = c.String("metrics-addr"), c.Bool("pprof")
+	if s.pprof && !metrics.PprofBuilt {
+		return usageError("--pprof: this hsup was built with -tags hsup_nopprof, without net/http/pprof")
+	}
 	if s.metricsAddr == "" {
 		return nil
 	}

@@ -62,7 +62,20 @@ func (s settingsLog) restartFields(enc zapcore.ObjectEncoder) {
 	enc.AddString("stop-signal", signalName(s.stopSignal))
 	dur(enc, "stop-grace", s.stopGrace)
 	enc.AddUint64("nofile", s.nofile)
-	enc.AddBool("stdin-inherit", s.stdin)
+	stdin := "null"
+	if s.stdin {
+		stdin = "inherit"
+	}
+	enc.AddString("stdin", stdin)
+	if len(s.hooks.programs) > 0 {
+		_ = enc.AddArray("on-event", zapcore.ArrayMarshalerFunc(func(a zapcore.ArrayEncoder) error {
+			for _, p := range s.hooks.programs {
+				a.AppendString(p)
+			}
+			return nil
+		}))
+		dur(enc, "on-event-timeout", s.hooks.timeout)
+	}
 }
 
 func (s settingsLog) healthFields(enc zapcore.ObjectEncoder) {

@@ -68,7 +68,7 @@ func restartCommand() *cli.Command {
 		Usage: "capture a bundle, then restart the child (reason manual)",
 		Description: "Asks the running hsup over its control socket. Exit codes: 0 the restart began; 1 refused (a capture\n" +
 			"or restart is under way, no child is running) or failed; 2 bad flags; 3 no hsup runs for the service;\n" +
-			"4 permission denied.",
+			"4 permission denied, or no answer in time (a paused hsup does not act on it later).",
 		Flags: serviceFlags(),
 		Action: func(c *cli.Context) error {
 			dir, name, err := pickService(c)
@@ -93,7 +93,7 @@ func captureCommand() *cli.Command {
 		Usage: "capture a diagnostics bundle now, without a restart; prints its directory",
 		Description: "Asks the running hsup over its control socket and waits for the bundle. Exit codes: 0 the bundle\n" +
 			"was written (its path on stdout); 1 refused or failed; 2 bad flags; 3 no hsup runs for the service;\n" +
-			"4 permission denied.",
+			"4 permission denied, or no answer within 2 minutes.",
 		Flags: serviceFlags(),
 		Action: func(c *cli.Context) error {
 			dir, name, err := pickService(c)
@@ -101,7 +101,7 @@ func captureCommand() *cli.Command {
 				return err
 			}
 			// The server bounds the capture (--diag-timeout + 10 s); this bounds the wait for its answer.
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			bundle, err := control.NewClient(filepath.Join(dir, control.SocketName)).Capture(ctx)
 			if err != nil {
@@ -122,6 +122,11 @@ func askFailed(name, what string, err error) error {
 		code = exitNotRunning
 	case errors.Is(err, control.ErrDenied):
 		code = exitUnknown
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, control.ErrNoAnswer):
+		// No answer in time: hsup does not act on a request past its
+		// deadline, yet the answer to one it did act on may be what was lost.
+		code = exitUnknown
+		err = fmt.Errorf("%w; whether it happened, `hsup status` and the ledger tell", err)
 	}
 	return cli.Exit(fmt.Sprintf("hsup %s: %s: %v", what, name, err), code)
 }

@@ -21,6 +21,8 @@ type wiring struct {
 	tail     *diagnose.Tail
 	notifier *systemd.Notifier
 	facts    *bundleFacts // what each bundle learns from hsup (bundlefacts.go)
+
+	accept *acceptMonitor // the accept-queue watch (acceptq.go), nil when off; Last() is its last sample
 }
 
 // tailSize is how much of the child's recent output every bundle keeps.
@@ -35,15 +37,21 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile nofilePlan, on
 		Restart: s.restart, Backoff: s.backoff, CrashLoop: s.crashLoop, StopSignal: s.stopSignal, StopGrace: s.stopGrace,
 		Log: log, DaemonizeWindow: s.health.StartupGrace,
 	}
+	if w.accept = newAcceptMonitor(s, log); w.accept != nil {
+		onProbe = append(onProbe[:len(onProbe):len(onProbe)], w.accept.probe) // "a probe answered at T" facts
+	}
 	var snapshot func() any
 	if s.health.URL != "" {
 		mon := healthcheck.NewMonitor(s.health, log, probeCounter(m, onProbe...))
 		mon.Owner = ownerCheck(s.health.URL, log)
+		if w.accept != nil {
+			mon.Demand = w.accept.demand // the heartbeat rule's demand facts
+		}
 		w.cfg.Health = healthMonitor{mon}
 		snapshot = func() any { return mon.Snapshot() }
 		w.facts.probes = mon.Evidence // the last probes, for bundles
 	}
-	if capt := capturer(s, log, m, w.tail, snapshot, nofile, w.facts); capt != nil {
+	if capt := capturer(s, log, m, w.tail, snapshot, nofile, w.facts, acceptQueue(w.accept)); capt != nil {
 		w.cfg.Capture, w.cfg.CaptureTimeout = capt, s.diagTimeout+s.dumpWait+5*time.Second
 	}
 	warn := s.fdWarn
@@ -53,6 +61,9 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile nofilePlan, on
 	w.cfg.Watchers = []supervise.Monitor{pressureMonitor{&diagnose.Pressure{
 		Warn: warn, Restart: s.fdRestart, Interval: fdInterval(s), Limit: nofile.watch, LimitSource: nofile.source, Log: log,
 	}}, treeMonitor{interval: treeInterval}}
+	if w.accept != nil {
+		w.cfg.Watchers = append(w.cfg.Watchers, w.accept)
+	}
 	w.cfg.Sweep = sweep
 	return w
 }
@@ -61,13 +72,14 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile nofilePlan, on
 // start-up is one warning and no capturer: restarts must not wait on, or
 // warn again about, bundles that cannot be written.
 func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Tail, snapshot func() any, nofile nofilePlan,
-	facts *bundleFacts) *diagnose.Capturer {
+	facts *bundleFacts, queue func() (int, int, bool)) *diagnose.Capturer {
 	capt := diagnose.New(diagnose.Config{
 		Dir: diagDir(s.diagDir), Keep: s.diagKeep, Timeout: s.diagTimeout,
 		DumpSignal: s.dumpSignal, DumpWait: s.dumpWait, DumpURL: s.dumpURL,
 		Tail: tail, Health: snapshot, Log: log, OnBundle: m.Bundle, Nofile: nofile.watch, NofileSource: nofile.source,
 		Service: s.name, Version: versionText(), Facts: facts.facts,
-		Ledger: ledgerRef, // the ledger's line for the bundle (ledger.go); "" until a ledger is open
+		Ledger:      ledgerRef, // the ledger's line for the bundle (ledger.go); "" until a ledger is open
+		AcceptQueue: queue,     // the accept-queue watch's last sample, for the bundle's wedge; nil when the watch is off
 	})
 	if err := within(volumeWait, "checking the diagnostics directory", capt.Check); err != nil {
 		log.Warn("diagnostics directory is not usable: restarts proceed without bundles until hsup is "+
@@ -75,6 +87,18 @@ func capturer(s settings, log *zap.Logger, m *metrics.Metrics, tail *diagnose.Ta
 		return nil
 	}
 	return capt
+}
+
+// acceptQueue is the bundles' view of the accept-queue watch: its last
+// sample's queue length and backlog; nil when the watch is off.
+func acceptQueue(a *acceptMonitor) func() (int, int, bool) {
+	if a == nil {
+		return nil
+	}
+	return func() (int, int, bool) {
+		s, ok := a.Last()
+		return s.Queue, s.Backlog, ok
+	}
 }
 
 // fdInterval counts FDs once per health interval (5s when probing is off).

@@ -46,18 +46,32 @@ type hsupProc struct {
 	notify chan struct{} // pulsed on every new line
 	done   chan struct{} // closed once hsup has exited and been waited for
 	err    error         // hsup's exit, valid after done
+
+	stateDir string // hsup's own HSUP_STATE_DIR
 }
 
 // startHsup runs bin with args; env entries replace os.Environ when non-nil.
+// Each hsup gets its own state directory (HSUP_STATE_DIR, removed by
+// stop), so hsups side by side, or another user's, never meet on the
+// one-hsup-per-name lock.
 func startHsup(bin string, args, env []string) (*hsupProc, error) {
+	stateDir, err := os.MkdirTemp("", "hsup-bench-state-")
+	if err != nil {
+		return nil, fmt.Errorf("make hsup's state directory: %w", err)
+	}
+	if env == nil {
+		env = os.Environ()
+	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	p := &hsupProc{cmd: cmd, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	cmd.Env = append(env[:len(env):len(env)], "HSUP_STATE_DIR="+stateDir)
+	p := &hsupProc{cmd: cmd, stateDir: stateDir, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
+		_ = os.RemoveAll(stateDir)
 		return nil, fmt.Errorf("hsup stderr pipe: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(stateDir)
 		return nil, fmt.Errorf("start %s: %w; is the build intact?", bin, err)
 	}
 	go p.read(stderr) // ends when hsup exits; stop waits for done
@@ -137,8 +151,10 @@ func (p *hsupProc) tail() string {
 	return b.String()
 }
 
-// stop sends SIGTERM and waits; after 15 s it sends SIGKILL and waits again.
+// stop sends SIGTERM and waits; after 15 s it sends SIGKILL and waits
+// again. Then it removes hsup's state directory.
 func (p *hsupProc) stop() {
+	defer os.RemoveAll(p.stateDir)
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	timer := time.NewTimer(15 * time.Second)
 	defer timer.Stop()

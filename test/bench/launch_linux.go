@@ -21,7 +21,10 @@ func launchHsup(bin, tmp, name string, flags []string, metrics bool) (*supProc, 
 		return nil, err
 	}
 	s.isHsup = true
-	args := []string{"run", "--log-format=json", "--health-url=" + s.url, "--diag-dir=" + filepath.Join(s.dir, "diag"), "--metrics-addr="}
+	// Its own --name and --state-dir: hsups side by side (or another
+	// user's) must not meet on the one-hsup-per-name lock (exit 75).
+	args := []string{"run", "--log-format=json", "--name=bench", "--state-dir=" + filepath.Join(s.dir, "hsup-state"),
+		"--health-url=" + s.url, "--diag-dir=" + filepath.Join(s.dir, "diag"), "--metrics-addr="}
 	if metrics {
 		mport, err := freePort()
 		if err != nil {

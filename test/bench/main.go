@@ -22,20 +22,29 @@ type options struct {
 	fds          string
 	hsup         string
 	peers        peerOptions
+	memory       memoryOptions // memory.go
+	stall        stallOptions  // stall.go: the stall, load and quiet parts
 }
 
 func main() {
+	if name := os.Getenv(helperEnv); name != "" { // bench re-executed as a child (workerpool.go)
+		os.Exit(runHelper(name, os.Args[1:]))
+	}
 	var o options
 	flag.IntVar(&o.runs, "runs", 3, "repetitions per failure mode and per diagnostics case (median reported)")
 	flag.IntVar(&o.probes, "probes", 3000, "cheap probes (every 10ms) over which hsup's CPU time is measured")
 	flag.StringVar(&o.jsonPath, "json", "bench-results/latest.json", "where the results go as JSON")
 	flag.StringVar(&o.modes, "modes", "all", "comma-separated failure modes: noaccept,hang,reset,deep,freeze,busy,crash")
-	flag.StringVar(&o.parts, "parts", "detect,cpu,diag,restart,wedge,idle,hygiene", "comma-separated parts to run")
+	flag.StringVar(&o.parts, "parts", "detect,cpu,diag,restart,wedge,idle,hygiene,memory", "comma-separated parts to run")
 	flag.StringVar(&o.fds, "fds", "100,4000", "comma-separated open-FD counts of the child for the diagnostics part")
 	flag.StringVar(&o.hsup, "hsup", "", "use this hsup binary instead of building ./cmd/hsup")
 	flag.IntVar(&o.peers.restartRuns, "restart-runs", 20, "kill -9 restarts per supervisor in the restart part (median reported)")
 	flag.IntVar(&o.peers.wedgeRuns, "wedge-runs", 5, "noaccept wedges per supervisor in the wedge part (median reported)")
 	flag.DurationVar(&o.peers.idle, "idle", 60*time.Second, "window of the idle part")
+	flag.DurationVar(&o.memory.duration, "memory-duration", 10*time.Minute, "steady-state window of the memory part")
+	flag.DurationVar(&o.memory.scrape, "memory-scrape", 15*time.Second, "how often the memory part queries each supervisor's status")
+	flag.BoolVar(&o.memory.remedies, "memory-remedies", false, "memory part: also run the hsup builds that measure each remedy")
+	o.stall.register(flag.CommandLine)
 	flag.IntVar(&o.peers.hygieneProbes, "hygiene-probes", 10000, "probes hsup sends in the hygiene part")
 	flag.IntVar(&o.peers.hygieneRestarts, "hygiene-restarts", 500, "restarts of the child in the hygiene part")
 	flag.Parse()
@@ -96,7 +105,15 @@ func runParts(ctx context.Context, rep *report, o options, bin, tmp string, sele
 			return fmt.Errorf("diagnostics: %w", err)
 		}
 	}
-	return runPeerParts(ctx, rep, o.parts, o.peers, bin, tmp)
+	if err := runPeerParts(ctx, rep, o.parts, o.peers, bin, tmp); err != nil {
+		return err
+	}
+	if strings.Contains(o.parts, "memory") {
+		if rep.Memory, err = runMemory(ctx, bin, tmp, o.memory); err != nil {
+			return fmt.Errorf("memory: %w", err)
+		}
+	}
+	return runStallParts(ctx, rep, o.parts, o.stall, bin, tmp)
 }
 
 // buildHsup builds ./cmd/hsup of the module we are run from into dir.

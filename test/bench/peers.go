@@ -187,6 +187,7 @@ func (p *PeersReport) targets() []Target {
 		out = append(out, Target{What: "wedge to recovery >= 2x faster than monit", Met: q >= 2,
 			Figure: fmt.Sprintf("%.2fx (%.0f ms vs %.0f ms)", q, h.Median, m.Median)})
 	}
+	out = append(out, wedgeStallTargets(p)...) // wedge_stall.go
 	out = append(out, p.idleTargets()...)
 	if h := p.Hygiene; h != nil {
 		for _, r := range h.Rows {

@@ -23,6 +23,8 @@ type report struct {
 	CPU      *CPUResult     `json:"cpu,omitempty"`
 	Diag     []DiagResult   `json:"diagnostics,omitempty"`
 	Peers    *PeersReport   `json:"peers,omitempty"`
+	Memory   *MemoryReport  `json:"memory,omitempty"` // memory.go
+	Stall    *StallReport   `json:"stall,omitempty"`  // stall.go
 }
 
 func newReport(o options) report {
@@ -53,6 +55,12 @@ func (r report) print(w io.Writer) {
 	}
 	if r.Peers != nil {
 		r.Peers.print(w)
+	}
+	if r.Memory != nil {
+		r.Memory.print(w)
+	}
+	if r.Stall != nil {
+		r.Stall.print(w)
 	}
 }
 

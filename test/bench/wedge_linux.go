@@ -43,7 +43,7 @@ func runWedge(ctx context.Context, bin, tmp string, runs int) (rows []TimingRow,
 	}
 	l := &lineup{}
 	defer func() { stopAll(l.all) }()
-	for _, w := range []wedgePolicy{wedgeTight, wedgeTightNoWait, wedgeDefaults} {
+	for _, w := range wedgeHsups() { // wedge_stall_linux.go
 		s, err := launchHsup(bin, tmp, w.name, w.flags, false)
 		if err := l.add(w.row(strings.Join(w.flags, " ")), s, err); err != nil {
 			return nil, floor, err

@@ -1,0 +1,262 @@
+package acceptq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/procfs"
+
+	"github.com/hsup/hsup/proctree"
+)
+
+// tcpListen is the kernel's TCP_LISTEN state in /proc/net/tcp's st column.
+const tcpListen = 0x0A
+
+// find lists the LISTEN sockets on port (through sock_diag when the
+// child shares hsup's network namespace, else from the child's
+// /proc/PID/net/tcp{,6}), then reads the descriptors of the child and its
+// descendants (proctree.Walk: the tree only) for the first process that
+// holds one of them. The listening sockets that no process of the tree
+// holds (another service's) are not the child's.
+func find(ctx context.Context, pid, port int) (Listener, error) {
+	want, diag, err := listenersOn(pid, port)
+	if err != nil {
+		return Listener{}, err
+	}
+	if len(want) == 0 {
+		return Listener{}, ErrNotFound
+	}
+	pids := []int{pid}
+	below, _ := proctree.Walk(pid) // a tree that cannot be read leaves the child itself
+	for _, p := range below {
+		pids = append(pids, p.Pid)
+	}
+	for _, p := range pids {
+		if err := ctx.Err(); err != nil {
+			return Listener{}, err
+		}
+		if held := holds(p, want); len(held) > 0 {
+			return Listener{Port: port, Pid: p, root: "/proc/" + strconv.Itoa(p), sockets: held, diag: diag}, nil
+		}
+	}
+	return Listener{}, ErrNotFound
+}
+
+// listenersOn returns the inodes of the LISTEN sockets on port in pid's
+// network namespace, each with its backlog (0: unknown), and whether
+// sock_diag could be used.
+func listenersOn(pid, port int) (map[uint64]int, bool, error) {
+	want := map[uint64]int{}
+	if sameNetns(pid) {
+		if socks, err := listeners(); err == nil {
+			for _, s := range socks {
+				if s.port == port && s.inode != 0 {
+					want[s.inode] = s.backlog
+				}
+			}
+			return want, true, nil
+		}
+	}
+	lines, err := readTCP("/proc/" + strconv.Itoa(pid))
+	if err != nil {
+		return nil, false, err
+	}
+	for ino := range listening(lines, port) {
+		want[ino] = 0
+	}
+	return want, false, nil
+}
+
+// holds returns the wanted sockets among pid's descriptors. A process
+// that ended, or whose descriptors are not ours to read, holds none.
+func holds(pid int, want map[uint64]int) map[uint64]int {
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return nil
+	}
+	targets, err := p.FileDescriptorTargets()
+	if err != nil {
+		return nil
+	}
+	held := map[uint64]int{}
+	for _, t := range targets {
+		if ino, ok := socketInode(t); ok {
+			if backlog, wanted := want[ino]; wanted {
+				held[ino] = backlog
+			}
+		}
+	}
+	return held
+}
+
+func (l Listener) sample(ctx context.Context) (Sample, error) {
+	if err := ctx.Err(); err != nil {
+		return Sample{}, err
+	}
+	if l.diag {
+		return l.sampleDiag()
+	}
+	lines, err := readTCP(l.root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Sample{}, fmt.Errorf("%w: %w", ErrGone, err) // the holder exited
+	}
+	if err != nil {
+		return Sample{}, err
+	}
+	s, ok := fullest(lines, l.Port, l.sockets)
+	if !ok {
+		return Sample{}, ErrGone
+	}
+	s.At = time.Now()
+	return s, nil
+}
+
+// sampleDiag reads the queue through sock_diag, and, only while
+// connections wait, which ones from the holder's /proc/PID/net/tcp{,6}
+// (the costly read: a line per TCP socket of the namespace).
+func (l Listener) sampleDiag() (Sample, error) {
+	socks, err := listeners()
+	if err != nil {
+		return Sample{}, err
+	}
+	best := -1
+	for i, d := range socks {
+		if _, ours := l.sockets[d.inode]; ours && d.port == l.Port && (best < 0 || d.queue > socks[best].queue) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Sample{}, ErrGone
+	}
+	d := socks[best]
+	s := Sample{At: time.Now(), Queue: d.queue, Backlog: d.backlog, Members: []uint64{},
+		Addr: net.JoinHostPort(d.addr.String(), strconv.Itoa(l.Port))}
+	if s.Queue > 0 {
+		s.Members = nil // unknown, unless the read below works
+		if lines, err := readTCP(l.root); err == nil {
+			s.Members = members(lines, d.addr, l.Port)
+		}
+	}
+	return s, nil
+}
+
+// readTCP reads root/net/tcp and root/net/tcp6 (root is a /proc/PID
+// directory, or a recorded copy of one in the tests). A missing tcp6
+// (IPv6 disabled in the kernel) is no error.
+//
+// procfs marks NetTCP deprecated in favour of netlink sock_diag, which
+// would be a new dependency and would answer for hsup's own network
+// namespace, not the child's; /proc/PID/net/tcp is stable kernel ABI.
+func readTCP(root string) (procfs.NetTCP, error) {
+	pfs, err := procfs.NewFS(root)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", root, err)
+	}
+	v4, err := pfs.NetTCP()
+	if err != nil {
+		return nil, fmt.Errorf("read %s/net/tcp: %w", root, err)
+	}
+	v6, err := pfs.NetTCP6()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read %s/net/tcp6: %w", root, err)
+	}
+	return append(v4, v6...), nil
+}
+
+// listening returns the inodes of the LISTEN sockets on port. Inode 0 is
+// a socket no descriptor refers to (one being closed).
+func listening(lines procfs.NetTCP, port int) map[uint64]bool {
+	inodes := map[uint64]bool{}
+	for _, l := range lines {
+		if l.St == tcpListen && l.LocalPort == uint64(port) && l.Inode != 0 {
+			inodes[l.Inode] = true
+		}
+	}
+	return inodes
+}
+
+// fullest is the sample of the LISTEN socket among sockets (inode to
+// backlog), on port, with the longest queue: for a LISTEN socket the
+// kernel writes the accept queue's length in rx_queue (get_tcp4_sock in
+// net/ipv4/tcp_ipv4.c; tx_queue is not the backlog, see diag_linux.go).
+// false when none of them is listening any more.
+func fullest(lines procfs.NetTCP, port int, sockets map[uint64]int) (Sample, bool) {
+	best := -1
+	for i, l := range lines {
+		_, ours := sockets[l.Inode]
+		if l.St != tcpListen || l.LocalPort != uint64(port) || !ours {
+			continue
+		}
+		if best < 0 || l.RxQueue > lines[best].RxQueue {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Sample{}, false
+	}
+	l := lines[best]
+	return Sample{Queue: int(l.RxQueue), Backlog: sockets[l.Inode], Members: members(lines, l.LocalAddr, port),
+		Addr: net.JoinHostPort(l.LocalAddr.String(), strconv.Itoa(port))}, true
+}
+
+// TCP states (include/net/tcp_states.h) of a connection that can wait in
+// an accept queue: established, or closed by the client while waiting.
+const (
+	tcpEstablished = 0x01
+	tcpCloseWait   = 0x08
+)
+
+// maxMembers bounds the identities kept per sample: a backlog is at most
+// somaxconn (4096 by default).
+const maxMembers = 8192
+
+// members lists the connections waiting in the accept queue of the
+// listener on local:port: the kernel lists them in /proc/net/tcp as
+// connections on the local port with no inode (no descriptor refers to
+// them until accept), established or closed by their client. Each is
+// keyed by its remote address and port; the result is sorted.
+func members(lines procfs.NetTCP, local net.IP, port int) []uint64 {
+	out := []uint64{}
+	for _, l := range lines {
+		if l.Inode != 0 || l.LocalPort != uint64(port) || (l.St != tcpEstablished && l.St != tcpCloseWait) ||
+			len(l.LocalAddr) != len(local) || (!local.IsUnspecified() && !l.LocalAddr.Equal(local)) {
+			continue
+		}
+		if len(out) == maxMembers {
+			break
+		}
+		out = append(out, memberKey(l.RemAddr, l.RemPort))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// memberKey identifies a connection by its remote address and port.
+func memberKey(ip net.IP, port uint64) uint64 {
+	h := fnv.New64a()
+	h.Write(ip)
+	h.Write([]byte{byte(port >> 8), byte(port)})
+	return h.Sum64()
+}
+
+// socketInode parses a /proc/PID/fd link target of the form "socket:[INODE]".
+func socketInode(target string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(target, "socket:[")
+	if !ok {
+		return 0, false
+	}
+	rest, ok = strings.CutSuffix(rest, "]")
+	if !ok {
+		return 0, false
+	}
+	ino, err := strconv.ParseUint(rest, 10, 64)
+	return ino, err == nil
+}
