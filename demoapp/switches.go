@@ -30,12 +30,13 @@ func (s Switch) Curl(addr string) string {
 
 // Switches lists the switches in the order `hsup demo` prints them. The
 // timings follow hsup's defaults: cheap probe every 5s with a 2s timeout
-// and 3 failures, deep probe every 60s with 2 failures, heartbeat stale
+// and 3 failures, the accept-queue watch with --accept-stall 2s, deep probe every 60s with 2 failures, heartbeat stale
 // after 30s, 12 bare 503s for busy, --nofile 4096 with --fd-warn 0.8.
 func Switches() []Switch {
 	return []Switch{
 		{Name: "noaccept", Effect: "The app stops accepting connections while its port stays open, " +
-			"so probes time out; hsup restarts it after 3 failed probes (about 17s), reason health."},
+			"so connections wait in its accept queue; hsup restarts it once they have waited 2s with no probe answered " +
+			"(about 8s with only hsup's probes connecting), reason accept_stall."},
 		{Name: "hang", Effect: "The app accepts connections but never answers them, " +
 			"so probes time out; hsup restarts it after 3 failed probes (about 17s), reason health."},
 		{Name: "reset", Effect: "The app resets every new connection, as in the production wedge; " +
@@ -51,8 +52,8 @@ func Switches() []Switch {
 			"and writes one diagnostics bundle, but does not restart it unless --fd-restart is set."},
 		{Name: "emfile", Effect: "The app opens handles on state.db until it runs out of descriptors, then its accept loop " +
 			"swallows EMFILE and retries at once, spinning a core while its accept counter keeps climbing and nothing new is served, " +
-			"as the WebUI did; hsup restarts it once its probes fail, as for noaccept, and the bundle names the wedge " +
-			"(out of file descriptors, accept loop spinning)."},
+			"as the WebUI did; hsup restarts it once connections have waited 2s in its accept queue with no probe answered " +
+			"(about 8s), reason accept_stall, and the bundle names the wedge (out of file descriptors, accept loop spinning)."},
 		{Name: "crash", Query: "code=1", Effect: "The app exits with code 1 right after answering; " +
 			"hsup restarts it after a backoff of up to 1s, reason exit."},
 		{Name: "heal", Effect: "Turns deep, freeze and busy off (noaccept, hang, reset and emfile stay); if that happens before the threshold, " +

@@ -14,8 +14,10 @@
 //	                    failing_checks (the WebUI's checks.* not ok or missing, from the
 //	                    last deep answer), probes (the last probe of each kind: status,
 //	                    headers, body as read), probe_history, ledger {file, seq},
-//	                    health, collectors. Absent values are left out or null, never
-//	                    zero times.
+//	                    wedge {kind, kinds, words, evidence} (the kind of wedge:
+//	                    stopped, fd_exhausted, blocked, cpu_spin, accept_stall, slow
+//	                    or unknown; see wedge.go), health, collectors. Absent values
+//	                    are left out or null, never zero times.
 //	lsof.txt            `lsof -nP -p PID`, when lsof is found (macOS: /usr/sbin/lsof first)
 //	fds.txt             Linux, when lsof is absent or failed: "fd -> target" from /proc
 //	threads.txt         Linux: tid, name, state, wchan, kernel stack per thread;
@@ -47,6 +49,15 @@
 // argv, the last probes, the ledger line) comes from Config.Facts and
 // Config.Ledger at the start of each capture. List and ReadFile read
 // bundles back for `hsup bundles`.
+//
+// The wedge is classifyWedge's, a pure function of the evidence: the
+// thread_cpu collector's two readings of the child's threads (as the
+// collectors start and cpuWindow, 0.1 s, later; it writes no file, and
+// makes every capture last at least that long), the FD count against the
+// soft limit, Config.AcceptQueue's sample, and the probes since the last
+// one that passed. Several kinds may hold; Kinds lists them cause before
+// symptom and Kind is the first. Missing evidence never makes a kind
+// hold. Its words also go on the capture's log line (wedge, wedge_words).
 //
 // top_files counts descriptors per path for files, directories and
 // devices, and per kind ("[pipe]", "[socket]", "[IPv4]") for the rest, so a

@@ -79,8 +79,16 @@ func hsupDoes(name string, s settings) string {
 	for _, b := range doctor.Budgets(probeInput(s)) {
 		budget[b.Class] = b
 	}
+	if (name == "noaccept" || name == "emfile") && s.accept.stall > 0 && h.URL != "" {
+		// Connections pile up in the accept queue: the watch sees them
+		// once one waits (a probe, after at most an interval), sampling
+		// an empty queue once a second.
+		took := h.Interval + time.Second + s.accept.stall
+		return fmt.Sprintf("hsup restarts it once connections have waited %s in its accept queue "+
+			"with no probe answered (about %s with only hsup's probes connecting), reason accept_stall", short(s.accept.stall), short(took))
+	}
 	switch name {
-	case "noaccept", "hang", "reset":
+	case "noaccept", "hang", "reset", "emfile":
 		if budget["cheap"].Off {
 			return "hsup does not probe (--health-url is empty), so it does not notice"
 		}

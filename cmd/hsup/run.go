@@ -200,11 +200,13 @@ func oneP() {
 
 // softMemoryLimit: hsup's live heap is about 1 MiB, but the Go heap grows
 // to its 4 MiB minimum goal and keeps the pages; a soft limit makes the
-// scavenger hand them back. The limit counts the runtime's own memory too
-// (about 6.5 MiB with the live heap), so below 9 MiB the GC runs nonstop;
-// at defaultMemoryLimit it costs no measurable CPU (test/bench --parts=memory
-// --memory-remedies). GOMEMLIMIT overrides (GOMEMLIMIT=off: none). Set
-// through the API, not the environment, so the child does not inherit it.
+// scavenger hand them back (about 1.5 MiB). The limit counts the runtime's
+// own memory too (about 7 MiB with the live heap), so at 9 MiB and below
+// the GC runs nearly nonstop; at defaultMemoryLimit it runs some 20 times
+// a minute instead of 4, for 0.01-0.04 CPU-s a minute (README, "Memory at
+// steady state"; test/bench --parts=memory --memory-remedies). GOMEMLIMIT
+// overrides (GOMEMLIMIT=off: none). Set through the API, not the
+// environment, so the child does not inherit it.
 func softMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)

@@ -231,7 +231,7 @@ func (s *settings) readService(c *cli.Context) error {
 	}
 	s.metricsAddr, s.pprof = c.String("metrics-addr"), c.Bool("pprof")
 	if s.pprof && !metrics.PprofBuilt {
-		return usageError("--pprof: this hsup was built with -tags hsup_nopprof, without net/http/pprof")
+		return usageError("--pprof: this hsup was built with -tags hsup_nopprof, without net/http/pprof (go install builds one with it)")
 	}
 	if s.metricsAddr == "" {
 		return nil

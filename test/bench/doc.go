@@ -11,11 +11,26 @@
 // monit and runit (--memory-remedies adds a row per remedy: build tags,
 // soft memory limits).
 //
+// Three parts measure the accept-queue watch (--accept-stall) at hsup's
+// defaults. stall times the detection of noaccept, emfile, freeze and a
+// SIGSTOPped demo app (bench stops only the demo app hsup logged as its
+// child, after checking its parent) with the watch on and off, each with
+// no other traffic and with a client polling every 0.5 s. load hammers a
+// 200 ms endpoint with 64 clients for 30 s, on a worker-pool child (bench
+// re-executed with HSUP_BENCH_HELPER=workerpool: its accept queue stays
+// non-empty but drains) and on the demo app (GET /slow), and counts
+// restarts. quiet leaves hsup idle for 10 minutes with the watch on and
+// off and reads its CPU time and restarts (--quiet-pprof adds a profile).
+// The wedge part runs the tight policy with the watch off and with a 1 s
+// stall too.
+//
 // Run it from the module root:
 //
 //	go run ./test/bench                          # everything, about 21 minutes
 //	go run ./test/bench --parts=detect,cpu,diag  # hsup alone, about 1 minute
 //	go run ./test/bench --parts=memory --memory-remedies  # about 12 minutes
+//	go run ./test/bench --parts=stall,load,quiet,wedge    # about 25 minutes
+//	go run ./test/bench --parts=quiet --quiet=5m --quiet-pprof
 //	go run ./test/bench --runs=1 --parts=detect --modes=hang,crash
 //
 // It builds ./cmd/hsup once into a temporary directory, starts `hsup demo`

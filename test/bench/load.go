@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 )
 
@@ -52,5 +51,32 @@ func printLoad(w io.Writer, rows []LoadRow) {
 		fmt.Fprintf(w, "| %s | %d x %.0f | %d | %d | %.0f%% of %d | %d (%d) | %d | %d | %d |\n", r.Name, r.Clients, r.Seconds,
 			r.Served, r.Failed, pct, r.Samples, r.Longest, r.Backlog, r.Failures, r.Stalls, r.Restarts)
 	}
-	fmt.Fprintf(w, "\nhsup flags: `%s`\n\n", strings.TrimSpace(rows[0].Flags))
+	fmt.Fprintf(w, "\nhsup run at its defaults but --health-url (the child's port), --metrics-addr= (off), --log-format=json and --diag-dir.\n\n")
+}
+
+// countVerdicts counts restarts ("child capturing"), stalls and probes
+// that turned to a failure in lines.
+func countVerdicts(lines []logLine) (restarts, stalls, failures int) {
+	for _, l := range lines {
+		switch {
+		case l.msg() == "child capturing":
+			restarts++
+		case l.msg() == "accept queue stalled":
+			stalls++
+		case l.msg() == "probe result changed" && l.str("result") != "ok":
+			failures++
+		}
+	}
+	return restarts, stalls, failures
+}
+
+// sinceRunning is lines from the first "child running" on: before it, a
+// probe refused while the child starts up is no failure.
+func sinceRunning(lines []logLine) []logLine {
+	for i, l := range lines {
+		if l.msg() == "child running" {
+			return lines[i:]
+		}
+	}
+	return nil
 }

@@ -109,22 +109,6 @@ func loadOnce(ctx context.Context, bin, tmp string, o loadOptions, c loadChild) 
 	return row, nil
 }
 
-// countVerdicts counts restarts ("child capturing"), stalls and probes
-// that turned to a failure in lines.
-func countVerdicts(lines []logLine) (restarts, stalls, failures int) {
-	for _, l := range lines {
-		switch {
-		case l.msg() == "child capturing":
-			restarts++
-		case l.msg() == "accept queue stalled":
-			stalls++
-		case l.msg() == "probe result changed" && l.str("result") != "ok":
-			failures++
-		}
-	}
-	return restarts, stalls, failures
-}
-
 // hammerAll runs clients that GET url, each on a fresh connection, again
 // and again until ctx ends, and counts the answers 200 and the rest.
 func hammerAll(ctx context.Context, url string, clients int) (served, failed int64) {

@@ -100,20 +100,22 @@ type MemoryReport struct {
 }
 
 // MemoryRow is one supervisor process at the end of the window. The
-// *MaxKB fields are the largest of the samples taken at every scrape.
+// *MeanKB and *MaxKB fields are over the readings taken at every status
+// query and at the end.
 type MemoryRow struct {
-	Name      string  `json:"name"`
-	Settings  string  `json:"settings,omitempty"`
-	Process   string  `json:"process,omitempty"`
-	Skipped   string  `json:"skipped,omitempty"`
-	RSSKB     int64   `json:"vmrss_kb,omitempty"`
-	PssKB     int64   `json:"pss_kb,omitempty"`
-	AnonKB    int64   `json:"anonymous_kb,omitempty"`
-	PssMaxKB  int64   `json:"pss_max_kb,omitempty"`
-	AnonMaxKB int64   `json:"anonymous_max_kb,omitempty"`
-	CPUPerMin float64 `json:"cpu_seconds_per_minute"`
-	GCPerMin  float64 `json:"gc_cycles_per_minute,omitempty"` // hsup only, from its /metrics
-	Status    string  `json:"status_queries,omitempty"`       // "12 ok", "none (...)"
+	Name       string  `json:"name"`
+	Settings   string  `json:"settings,omitempty"`
+	Process    string  `json:"process,omitempty"`
+	Skipped    string  `json:"skipped,omitempty"`
+	RSSKB      int64   `json:"vmrss_kb,omitempty"`
+	PssKB      int64   `json:"pss_kb,omitempty"`
+	AnonKB     int64   `json:"anonymous_kb,omitempty"`
+	PssMeanKB  int64   `json:"pss_mean_kb,omitempty"`
+	AnonMeanKB int64   `json:"anonymous_mean_kb,omitempty"`
+	AnonMaxKB  int64   `json:"anonymous_max_kb,omitempty"`
+	CPUPerMin  float64 `json:"cpu_seconds_per_minute"`
+	GCPerMin   float64 `json:"gc_cycles_per_minute,omitempty"` // hsup only, from its /metrics
+	Status     string  `json:"status_queries,omitempty"`       // "12 ok", "none (...)"
 }
 
 // gcRate is a GC cycle count read at the first and the last scrape.
@@ -140,6 +142,27 @@ func (g gcRate) perMinute() float64 {
 
 // memSample is one reading of a process's memory, in kB.
 type memSample struct{ rss, pss, anon int64 }
+
+// memSeries accumulates readings: their sum (for the mean) and maximum.
+type memSeries struct {
+	n        int64
+	sum, max memSample
+}
+
+func (m *memSeries) add(s memSample) {
+	m.n++
+	m.sum = memSample{rss: m.sum.rss + s.rss, pss: m.sum.pss + s.pss, anon: m.sum.anon + s.anon}
+	m.max = memSample{rss: max(m.max.rss, s.rss), pss: max(m.max.pss, s.pss), anon: max(m.max.anon, s.anon)}
+}
+
+// mean is the rounded mean of the readings; zero without any.
+func (m memSeries) mean() memSample {
+	if m.n == 0 {
+		return memSample{}
+	}
+	avg := func(sum int64) int64 { return (sum + m.n/2) / m.n }
+	return memSample{rss: avg(m.sum.rss), pss: avg(m.sum.pss), anon: avg(m.sum.anon)}
+}
 
 // rollupSample reads Rss, Pss and Anonymous from the text of
 // /proc/PID/smaps_rollup (kB); VmRSS comes from /proc/PID/status.
@@ -188,20 +211,21 @@ func (m *MemoryReport) print(w io.Writer) {
 		time.Duration(m.Seconds*float64(time.Second)), time.Duration(m.ScrapeSeconds*float64(time.Second)))
 	fmt.Fprintf(w, "VmRSS counts every resident page the process maps, shared ones (its binary, libc) in full; "+
 		"Pss divides each shared page among the processes that map it; Anonymous is the process's own heap and "+
-		"stacks, the figure a leak grows. \"max\" is the largest of the readings taken at every status query.\n\n")
-	fmt.Fprintf(w, "| supervisor | process | build / settings | VmRSS | Pss | Anonymous | Pss max | Anonymous max | CPU s / min | GC / min | status queries |\n")
-	fmt.Fprintf(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		"stacks, the figure a leak grows. The first three are read at the end of the window; \"mean\" and \"max\" are over "+
+		"the readings taken at every status query. GC / min: hsup's GC cycles a minute (its go_gc_duration_seconds_count).\n\n")
+	fmt.Fprintf(w, "| supervisor | process | build / settings | VmRSS | Pss | Anonymous | Pss mean | Anonymous mean | Anonymous max | CPU s / min | GC / min | status queries |\n")
+	fmt.Fprintf(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range m.Rows {
 		if r.Skipped != "" {
-			fmt.Fprintf(w, "| %s | | | | | | | | | | %s |\n", r.Name, r.Skipped)
+			fmt.Fprintf(w, "| %s | | | | | | | | | | | %s |\n", r.Name, r.Skipped)
 			continue
 		}
 		gc := ""
 		if r.GCPerMin > 0 {
 			gc = fmt.Sprintf("%.1f", r.GCPerMin)
 		}
-		fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s | %s | %s | %s | %.3f | %s | %s |\n", r.Name, r.Process, r.Settings,
-			mib(r.RSSKB), mib(r.PssKB), mib(r.AnonKB), mib(r.PssMaxKB), mib(r.AnonMaxKB), r.CPUPerMin, gc, r.Status)
+		fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s | %s | %s | %s | %s | %.3f | %s | %s |\n", r.Name, r.Process, r.Settings,
+			mib(r.RSSKB), mib(r.PssKB), mib(r.AnonKB), mib(r.PssMeanKB), mib(r.AnonMeanKB), mib(r.AnonMaxKB), r.CPUPerMin, gc, r.Status)
 	}
 	fmt.Fprintln(w)
 	if len(m.Targets) > 0 {

@@ -22,7 +22,7 @@ type entrant struct {
 	pid    func() (int, error)         // the process measured
 	query  func(context.Context) error // one status query; nil: none
 	cpu0   time.Duration
-	max    memSample
+	mem    memSeries
 	ok     int
 	failed []string
 	gc     gcRate // hsup only
@@ -43,16 +43,34 @@ func runMemory(ctx context.Context, bin, tmp string, o memoryOptions) (*MemoryRe
 	if err != nil {
 		return nil, err
 	}
-	var es []*entrant
-	var all []*supProc
+	es, all, err := launchAll(builds, bins, child, tmp)
 	defer func() { stopAll(all) }()
+	if err != nil {
+		return nil, err
+	}
+	if err := bringUpAll(ctx, es); err != nil {
+		return nil, err
+	}
+	rep := &MemoryReport{Seconds: o.duration.Seconds(), ScrapeSeconds: o.scrape.Seconds()}
+	err = steadyState(ctx, es, o)
+	for _, e := range es {
+		rep.Rows = append(rep.Rows, e.row)
+	}
+	rep.Targets = rep.targets()
+	return rep, err
+}
+
+// launchAll starts every build of hsup (the release build's lifeline is
+// measured too), then every peer. all is everything started, for stopAll,
+// even when an error cut the lineup short.
+func launchAll(builds []hsupBuild, bins []string, child, tmp string) (es []*entrant, all []*supProc, err error) {
 	for i, b := range builds {
 		s, err := launchBuild(b, bins[i], child, tmp)
 		if s != nil {
 			all = append(all, s)
 		}
 		if err != nil {
-			return nil, err
+			return nil, all, err
 		}
 		es = append(es, hsupEntrant(b, s))
 		if b.Name == rowRelease {
@@ -65,20 +83,11 @@ func runMemory(ctx context.Context, bin, tmp string, o memoryOptions) (*MemoryRe
 			all = append(all, s)
 		}
 		if err != nil {
-			return nil, err
+			return nil, all, err
 		}
 		es = append(es, e)
 	}
-	if err := bringUpAll(ctx, es); err != nil {
-		return nil, err
-	}
-	rep := &MemoryReport{Seconds: o.duration.Seconds(), ScrapeSeconds: o.scrape.Seconds()}
-	err = steadyState(ctx, es, o)
-	for _, e := range es {
-		rep.Rows = append(rep.Rows, e.row)
-	}
-	rep.Targets = rep.targets()
-	return rep, err
+	return es, all, nil
 }
 
 // copyChild copies bin to tmp/child/hsup: the children run that file.
@@ -174,7 +183,7 @@ func (e *entrant) tick(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.max = memSample{rss: max(e.max.rss, s.rss), pss: max(e.max.pss, s.pss), anon: max(e.max.anon, s.anon)}
+	e.mem.add(s)
 	return nil
 }
 
@@ -198,7 +207,9 @@ func (e *entrant) finish(wall time.Duration) error {
 	}
 	r := &e.row
 	r.RSSKB, r.PssKB, r.AnonKB = s.rss, s.pss, s.anon
-	r.PssMaxKB, r.AnonMaxKB = max(e.max.pss, s.pss), max(e.max.anon, s.anon)
+	e.mem.add(s)
+	mean := e.mem.mean()
+	r.PssMeanKB, r.AnonMeanKB, r.AnonMaxKB = mean.pss, mean.anon, e.mem.max.anon
 	r.CPUPerMin = (cpu - e.cpu0).Seconds() / wall.Minutes()
 	r.GCPerMin = e.gc.perMinute()
 	if e.query != nil {

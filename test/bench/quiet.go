@@ -28,9 +28,12 @@ type QuietRow struct {
 	CPUPerMin float64 `json:"cpu_seconds_per_minute"`
 	Lifeline  float64 `json:"lifeline_cpu_seconds"` // its `hsup lifeline` helper's, -1 when not found
 	RSSKB     int64   `json:"vmrss_kb"`
-	Restarts  int     `json:"restarts"`
-	Stalls    int     `json:"stalls"`
-	Failures  int     `json:"probe_changes"`
+	// From /metrics at the window's start and end.
+	GCsPerMin     float64 `json:"gc_cycles_per_minute"`
+	AllocKBPerMin float64 `json:"allocated_kib_per_minute"`
+	Restarts      int     `json:"restarts"`
+	Stalls        int     `json:"stalls"`
+	Failures      int     `json:"probe_changes"`
 }
 
 // Row names the quiet targets refer to.
@@ -43,12 +46,13 @@ func (q *QuietReport) print(w io.Writer) {
 	fmt.Fprintf(w, "## Idle at hsup's defaults over %.0f s, watch on and off side by side (plain `go build`)\n\n", q.Seconds)
 	fmt.Fprintf(w, "Each hsup supervises its own idle demo app (no traffic but hsup's probes; /metrics listening, never scraped).\n"+
 		"CPU: utime+stime of the hsup process from /proc/PID/stat over the window (10 ms ticks), after 10 s of settling;\n"+
-		"its `hsup lifeline` helper process separately. Restarts, stalls, probe failures: its log over the whole run.\n\n")
-	fmt.Fprintf(w, "| hsup | CPU s | CPU s / min | lifeline CPU s | VmRSS | probe failures | stalls | restarts |\n")
-	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		"its `hsup lifeline` helper process separately. GC cycles and bytes allocated: hsup's /metrics at the window's ends.\n"+
+		"Probe failures (probe results that changed to a failure), stalls, restarts: its log from \"child running\" on.\n\n")
+	fmt.Fprintf(w, "| hsup | CPU s | CPU s / min | GC cycles / min | allocated KiB / min | lifeline CPU s | VmRSS | probe failures | stalls | restarts |\n")
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range q.Rows {
-		fmt.Fprintf(w, "| %s | %.2f | %.3f | %.2f | %.1f MiB | %d | %d | %d |\n", r.Name, r.CPU, r.CPUPerMin, r.Lifeline,
-			float64(r.RSSKB)/1024, r.Failures, r.Stalls, r.Restarts)
+		fmt.Fprintf(w, "| %s | %.2f | %.3f | %.1f | %.0f | %.2f | %.1f MiB | %d | %d | %d |\n", r.Name, r.CPU, r.CPUPerMin,
+			r.GCsPerMin, r.AllocKBPerMin, r.Lifeline, float64(r.RSSKB)/1024, r.Failures, r.Stalls, r.Restarts)
 	}
 	fmt.Fprintln(w)
 	if q.Profile != "" {

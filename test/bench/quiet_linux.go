@@ -52,24 +52,15 @@ func runQuiet(ctx context.Context, bin, tmp string, d time.Duration, profile boo
 	}
 	l := &lineup{}
 	defer func() { stopAll(l.all) }()
-	for _, q := range list {
-		s, err := launchQuiet(bin, tmp, q)
-		if err := l.add(TimingRow{Name: q.name}, s, err); err != nil {
-			return nil, err
-		}
-	}
-	if err := l.bringUp(ctx); err != nil {
-		return nil, err
-	}
-	if err := sleepCtx(ctx, quietSettle); err != nil {
+	if err := l.launchQuiet(ctx, bin, tmp, list); err != nil {
 		return nil, err
 	}
 	rows := make([]QuietRow, len(quietHsups))
-	start := make([][2]time.Duration, len(quietHsups))
+	start := make([]quietMark, len(quietHsups))
 	for i, q := range quietHsups {
 		rows[i] = QuietRow{Name: q.name, Flags: strings.Join(q.flags, " "), Env: strings.Join(q.env, " ")}
 		var err error
-		if start[i], err = hsupCPU(l.sups[i].cmd.Process.Pid); err != nil {
+		if start[i], err = mark(ctx, l.sups[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -88,11 +79,26 @@ func runQuiet(ctx context.Context, bin, tmp string, d time.Duration, profile boo
 		return nil, err
 	}
 	for i, s := range l.sups[:len(quietHsups)] {
-		if err := quietRow(&rows[i], s, start[i], wall); err != nil {
+		if err := quietRow(ctx, &rows[i], s, start[i], wall); err != nil {
 			return rep, err
 		}
 	}
 	return rep, nil
+}
+
+// launchQuiet starts every hsup of list, waits for their children to
+// answer, then quietSettle more.
+func (l *lineup) launchQuiet(ctx context.Context, bin, tmp string, list []quietHsup) error {
+	for _, q := range list {
+		s, err := launchQuiet(bin, tmp, q)
+		if err := l.add(TimingRow{Name: q.name}, s, err); err != nil {
+			return err
+		}
+	}
+	if err := l.bringUp(ctx); err != nil {
+		return err
+	}
+	return sleepCtx(ctx, quietSettle)
 }
 
 // launchQuiet runs `hsup run` at its defaults plus q.flags over the demo
@@ -121,6 +127,30 @@ func launchQuiet(bin, tmp string, q quietHsup) (*supProc, error) {
 	return s, s.start(env, append(append(append([]string(nil), q.env...), bin), args...)...) // env execs hsup: same pid
 }
 
+// quietMark is what the quiet part reads of one hsup at the start and
+// the end of the window: CPU times, and from /metrics its GC cycles and
+// bytes allocated (two scrapes in all: they cost hsup a little CPU).
+type quietMark struct {
+	cpu         [2]time.Duration
+	gcs, allocd float64
+}
+
+func mark(ctx context.Context, s *supProc) (quietMark, error) {
+	var m quietMark
+	body, err := expect(ctx, http.MethodGet, s.metric, "", "go_gc_duration_seconds_count") // memory_launch_linux.go
+	if err != nil {
+		return m, err
+	}
+	if m.gcs, err = gaugeValue(string(body), "go_gc_duration_seconds_count"); err != nil {
+		return m, err
+	}
+	if m.allocd, err = gaugeValue(string(body), "go_memstats_alloc_bytes_total"); err != nil {
+		return m, err
+	}
+	m.cpu, err = hsupCPU(s.cmd.Process.Pid) // after the scrape: its cost falls outside the window
+	return m, err
+}
+
 // hsupCPU is the CPU time of hsup and of its lifeline helper (-1 s when
 // there is none).
 func hsupCPU(pid int) ([2]time.Duration, error) {
@@ -137,29 +167,35 @@ func hsupCPU(pid int) ([2]time.Duration, error) {
 	return [2]time.Duration{own, life}, nil
 }
 
-func quietRow(r *QuietRow, s *supProc, start [2]time.Duration, wall time.Duration) error {
+func quietRow(ctx context.Context, r *QuietRow, s *supProc, start quietMark, wall time.Duration) error {
 	if err := s.alive(); err != nil {
 		return err
 	}
 	pid := s.cmd.Process.Pid
-	end, err := hsupCPU(pid)
+	end, err := hsupCPU(pid) // before the scrape
 	if err != nil {
 		return err
 	}
-	r.CPU = (end[0] - start[0]).Seconds()
+	r.CPU = (end[0] - start.cpu[0]).Seconds()
 	r.CPUPerMin = r.CPU / wall.Minutes()
 	r.Lifeline = -1
-	if start[1] >= 0 && end[1] >= 0 {
-		r.Lifeline = (end[1] - start[1]).Seconds()
+	if start.cpu[1] >= 0 && end[1] >= 0 {
+		r.Lifeline = (end[1] - start.cpu[1]).Seconds()
 	}
 	if r.RSSKB, err = rssKB(pid); err != nil {
 		return err
 	}
+	after, err := mark(ctx, s)
+	if err != nil {
+		return err
+	}
+	r.GCsPerMin = (after.gcs - start.gcs) / wall.Minutes()
+	r.AllocKBPerMin = (after.allocd - start.allocd) / 1024 / wall.Minutes()
 	lines, err := readLog(filepath.Join(s.dir, "supervisor.log"))
 	if err != nil {
 		return err
 	}
-	r.Restarts, r.Stalls, r.Failures = countVerdicts(lines)
+	r.Restarts, r.Stalls, r.Failures = countVerdicts(sinceRunning(lines))
 	return nil
 }
 
@@ -181,18 +217,27 @@ func readLog(path string) ([]logLine, error) {
 	return out, nil
 }
 
-// profileHsup takes a CPU profile of s over d from its metrics listener
-// and sends `go tool pprof -top` of it (or why there is none) once done.
+// profileHsup takes a CPU profile of s over d from its metrics listener,
+// then its allocation profile (bytes allocated since it started, sampled),
+// and sends `go tool pprof -top` of both (or why there is none) once done.
 func profileHsup(ctx context.Context, bin, tmp string, s *supProc, d time.Duration) <-chan string {
 	out := make(chan string, 1)
-	go func() { // bounded by the request's and pprof's timeouts
-		url := strings.TrimSuffix(s.metric, "/metrics") + "/debug/pprof/profile?seconds=" + strconv.Itoa(int(d.Seconds()))
-		path := filepath.Join(tmp, "hsup-idle.pprof")
-		if err := download(ctx, url, path, d+30*time.Second); err != nil {
+	go func() { // bounded by the requests' and pprof's timeouts
+		base := strings.TrimSuffix(s.metric, "/metrics") + "/debug/pprof/"
+		cpu, allocs := filepath.Join(tmp, "hsup-idle-cpu.pprof"), filepath.Join(tmp, "hsup-idle-allocs.pprof")
+		if err := download(ctx, base+"profile?seconds="+strconv.Itoa(int(d.Seconds())), cpu, d+30*time.Second); err != nil {
 			out <- fmt.Sprintf("no profile: %v\n", err)
 			return
 		}
-		out <- pprofTop(ctx, bin, path)
+		if err := download(ctx, base+"allocs", allocs, 30*time.Second); err != nil {
+			out <- fmt.Sprintf("no allocation profile: %v\n", err)
+			return
+		}
+		out <- pprofTop(ctx, bin, [][]string{
+			{"-top", "-nodecount=15", cpu},
+			{"-top", "-cum", "-nodecount=30", cpu},
+			{"-sample_index=alloc_space", "-top", "-cum", "-nodecount=20", allocs},
+		})
 	}()
 	return out
 }
@@ -217,15 +262,18 @@ func download(ctx context.Context, url, path string, timeout time.Duration) erro
 	return nil
 }
 
-// pprofTop runs `go tool pprof -top` on the profile, flat then cumulative.
-func pprofTop(ctx context.Context, bin, path string) string {
+// pprofTop runs `go tool pprof` with each argument list (its last word
+// is the profile) against bin and joins the outputs.
+func pprofTop(ctx context.Context, bin string, runs [][]string) string {
 	var b strings.Builder
-	for _, args := range [][]string{{"-top", "-nodecount=15"}, {"-top", "-cum", "-nodecount=30"}} {
+	for _, args := range runs {
+		file := args[len(args)-1]
+		flags := args[:len(args)-1]
 		cctx, cancel := context.WithTimeout(ctx, time.Minute)
-		cmd := exec.CommandContext(cctx, "go", append(append([]string{"tool", "pprof"}, args...), bin, path)...)
+		cmd := exec.CommandContext(cctx, "go", append(append(append([]string{"tool", "pprof"}, flags...), bin), file)...)
 		got, err := cmd.Output()
 		cancel()
-		fmt.Fprintf(&b, "$ go tool pprof %s hsup %s\n", strings.Join(args, " "), filepath.Base(path))
+		fmt.Fprintf(&b, "$ go tool pprof %s hsup %s\n", strings.Join(flags, " "), filepath.Base(file))
 		if err != nil {
 			fmt.Fprintf(&b, "failed: %v\n", err)
 			continue

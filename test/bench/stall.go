@@ -144,14 +144,16 @@ func stallVariants(poll time.Duration) []stallVariant {
 }
 
 // stallPhase is how long after the "child running" line (a probe just
-// passed) run i of n flips the switch: the runs spread evenly over one
+// passed) run i of n flips the switch. The runs spread evenly over one
 // cheap interval, so the next probe comes anywhere from a full interval
-// to a fraction of it after the switch.
+// to a fraction of it after the switch, and at the same time over one
+// slow sampling period of the watch, so that switches at whole seconds
+// do not all meet its once-a-second samples at the same point.
 func stallPhase(i, n int, interval time.Duration) time.Duration {
-	if n <= 0 {
+	if n <= 0 || interval <= 0 {
 		return 0
 	}
-	return interval * time.Duration(i%n) / time.Duration(n)
+	return (interval + sampleSlow) * time.Duration(i%n) / time.Duration(n) % interval
 }
 
 // stallBound is what a detection is held to: a target of the issue for
@@ -238,7 +240,7 @@ func (s *StallReport) printDetect(w io.Writer) {
 	fmt.Fprintf(w, "hsup demo at its defaults (cheap probe every %v, %v timeout, %d failures; heartbeat stale after %v; "+
 		"--accept-stall=%v) plus --backoff-reset=0s.  \n", defInterval, defTimeout, defFailures, defStale, defAcceptStall)
 	fmt.Fprintf(w, "Detection: the switch (POST /demo/NAME, or SIGSTOP of the demo app) -> bench received hsup's \"child capturing\" line.  \n")
-	fmt.Fprintf(w, "Run i of n flips the switch i/n of a cheap interval after the \"child running\" line (phases in the JSON).  \n")
+	fmt.Fprintf(w, "Run i of n flips the switch i/n x (interval + 1 s), modulo the interval, after the \"child running\" line (phases in the JSON).  \n")
 	fmt.Fprintf(w, "Client: with none only hsup's probe connects; the poller opens a fresh connection every %s (a browser tab).  \n", s.Poll)
 	fmt.Fprintf(w, "Wedge: the bundle's wedge field, per run.\n\n")
 	fmt.Fprintf(w, "| wedge | watch | client | reason | bundle wedge | median ms | max ms | runs (ms) | held to |\n|---|---|---|---|---|---:|---:|---|---|\n")

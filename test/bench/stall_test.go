@@ -13,9 +13,10 @@ func TestStallPhase(t *testing.T) {
 		i, n int
 		want time.Duration
 	}{
-		{name: "first run at once", i: 0, n: 3, want: 0},
-		{name: "second of three", i: 1, n: 3, want: 5 * time.Second / 3},
-		{name: "third of three", i: 2, n: 3, want: 10 * time.Second / 3},
+		{name: "first run at once", i: 0, n: 5, want: 0},
+		{name: "second of five", i: 1, n: 5, want: 1200 * time.Millisecond},
+		{name: "last of five: within the interval", i: 4, n: 5, want: 4800 * time.Millisecond},
+		{name: "last of six wraps into the interval", i: 5, n: 6, want: 0},
 		{name: "wraps past n", i: 4, n: 4, want: 0},
 		{name: "no runs", i: 0, n: 0, want: 0},
 	}
@@ -137,14 +138,18 @@ func TestCountVerdicts(t *testing.T) {
 		return l
 	}
 	lines := []logLine{
+		line("msg", "probe result changed", "result", "refused"), // starting up: not counted
 		line("msg", "child running"),
 		line("msg", "probe result changed", "result", "timeout"),
 		line("msg", "probe result changed", "result", "ok"),
 		line("msg", "accept queue stalled"),
 		line("msg", "child capturing"),
 	}
-	if r, s, f := countVerdicts(lines); r != 1 || s != 1 || f != 1 {
+	if r, s, f := countVerdicts(sinceRunning(lines)); r != 1 || s != 1 || f != 1 {
 		t.Errorf("countVerdicts = %d restarts, %d stalls, %d failures; want 1 each", r, s, f)
+	}
+	if got := sinceRunning(lines[:1]); got != nil {
+		t.Errorf("sinceRunning without a running line = %v, want nothing", got)
 	}
 }
 

@@ -84,16 +84,23 @@ func (d *demo) wedgeBundle(t *testing.T, switches ...string) (hsuptest.Line, wed
 // and cpu_spin, with the file, in summary.json, on the bundle's log line
 // (the line before the restart's) and on the first line of `hsup bundles
 // show`. The spin is about a core (BenchmarkEMFileSpin in demoapp), twice
-// the threshold; on a machine too loaded to give it half a core the
-// failure says so.
+// the threshold. How much of a core the spin gets in the 100 ms window
+// depends on the machine's load, so the test holds the classifier to the
+// CPU it measured (cpu_spin exactly when over half a core) rather than to
+// the machine's speed; the thresholds are table-tested in diagnose.
 func TestEMFileWedgeNamed(t *testing.T) {
 	t.Parallel()
 	d := startDemo(t, map[string]string{"nofile": "256", "fd-warn": "0"})
 	_, w := d.wedgeBundle(t, "leak?n=200", "emfile")
-	if !slices.Contains(w.Kinds, "fd_exhausted") || !slices.Contains(w.Kinds, "cpu_spin") || w.Kind != "fd_exhausted" {
+	if !slices.Contains(w.Kinds, "fd_exhausted") || w.Kind != "fd_exhausted" {
+		t.Errorf("wedge %q, kinds %q, want fd_exhausted first", w.Kind, w.Kinds)
+	}
+	if spin := slices.Contains(w.Kinds, "cpu_spin"); spin != (w.cores() > 0.5) {
 		load, _ := os.ReadFile("/proc/loadavg")
-		t.Errorf("wedge %q, kinds %q, want fd_exhausted first, with cpu_spin (the child used %.2f cores; load %s)",
-			w.Kind, w.Kinds, w.cores(), strings.TrimSpace(string(load)))
+		t.Errorf("cpu_spin %v with %.2f cores measured (load %s): want it exactly above half a core",
+			spin, w.cores(), strings.TrimSpace(string(load)))
+	} else {
+		t.Logf("the spin used %.2f cores in the capture window (cpu_spin %v)", w.cores(), spin)
 	}
 	if !strings.HasPrefix(w.Words, "out of file descriptors (") || !strings.Contains(w.Words, " on state.db)") {
 		t.Errorf("words %q, want out of file descriptors (N of 256, M on state.db)...", w.Words)
