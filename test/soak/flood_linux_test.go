@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hsup/hsup/output"
 	"github.com/hsup/hsup/test/hsuptest"
 	"github.com/hsup/hsup/test/reexec"
 )
@@ -18,8 +19,12 @@ import (
 // under floodMaxRSS and not grow by more than floodMaxGrowth after the
 // first seconds, however much was written.
 const (
-	floodFor       = 10 * time.Second
-	floodMaxBlock  = 100 * time.Millisecond
+	floodFor = 10 * time.Second
+	// floodMaxBlock: output.Writer's promise is that a paced write waits
+	// for room at most output.DefaultStall (250 ms) past a destination
+	// write that does not return, plus what a loaded 2-core machine takes
+	// to schedule the drain (a 100 ms bound flaked at 103 ms in CI).
+	floodMaxBlock  = output.DefaultStall + 250*time.Millisecond
 	floodMaxRSS    = 64 << 10 // KiB
 	floodMaxGrowth = 16 << 10 // KiB
 )
