@@ -90,9 +90,6 @@ func Listen(path string, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Path is the socket's path.
-func (s *Server) Path() string { return s.sock.path }
-
 // Serve serves until ctx is done, then shuts down within a bound and
 // removes the socket. It returns nil after a shutdown caused by ctx, and
 // the error when serving itself failed. No goroutine outlives it.
