@@ -70,9 +70,21 @@ func TestEMFileSpins(t *testing.T) {
 	}
 	spinFrom := time.Now()
 
-	conn := rawRequest(t, c.addr, "/health") // the handshake completes through the backlog
-	if got, err := readWithin(t, conn, 500*time.Millisecond); len(got) > 0 || !isTimeout(err) {
-		t.Fatalf("a connection made after emfile got %q, %v; want nothing (never accepted)", got, err)
+	// The handshake completes through the backlog. The POST's own
+	// connection frees a descriptor as it closes, and the app leaks it
+	// again at once; a connection made in that instant may still be
+	// served (a race the WebUI has too), so one served connection is
+	// allowed, and the next must never be accepted.
+	for attempt := 1; ; attempt++ {
+		conn := rawRequest(t, c.addr, "/health")
+		got, err := readWithin(t, conn, 500*time.Millisecond)
+		if len(got) == 0 && isTimeout(err) {
+			break
+		}
+		if attempt == 2 {
+			t.Fatalf("a connection made after emfile got %q, %v; want nothing (never accepted)", got, err)
+		}
+		t.Logf("the first connection after emfile took the descriptor the POST's connection freed; trying again")
 	}
 	first := kept.health(t).AcceptLoop.RequestsTotal
 	if first <= before {
