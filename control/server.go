@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/net/netutil"
 )
 
 // What one client of the socket can hold (see the metrics listener for the
@@ -114,7 +115,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		wg.Go(func() { s.trend.run(tctx) })
 	}
 	errc := make(chan error, 1)
-	wg.Go(func() { errc <- srv.Serve(limitListener(s.sock.ln, maxConns)) })
+	wg.Go(func() { errc <- srv.Serve(netutil.LimitListener(s.sock.ln, maxConns)) })
 	s.cfg.Log.Info("control socket serving", zap.String("path", s.sock.path))
 	select {
 	case err := <-errc:

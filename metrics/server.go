@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/net/netutil"
 )
 
 // shutdownGrace bounds the graceful part of Serve's shutdown; requests still
@@ -125,7 +126,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("metrics listener serving", zap.String("addr", ln.Addr().String()),
 		zap.Int("max_connections", maxConns), zap.Duration("write_timeout", srv.WriteTimeout))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(limitListener(ln, maxConns)) }()
+	go func() { errc <- srv.Serve(netutil.LimitListener(ln, maxConns)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve metrics on %s: %w", ln.Addr(), err)
@@ -172,50 +173,3 @@ func servesPprof(h http.Handler) bool {
 }
 
 const pprofProfile = "/debug/pprof/profile"
-
-// limitListener lets at most n connections be open at a time: Accept
-// waits until one of them is closed, or the listener is. It is
-// golang.org/x/net/netutil's LimitListener, without the dependency.
-func limitListener(ln net.Listener, n int) net.Listener {
-	return &limited{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{})}
-}
-
-type limited struct {
-	net.Listener
-	sem       chan struct{} // one token per open connection
-	done      chan struct{} // closed by Close: Accept stops waiting
-	closeOnce sync.Once
-}
-
-func (l *limited) Accept() (net.Conn, error) {
-	select {
-	case l.sem <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.sem
-		return nil, err
-	}
-	return &limitedConn{Conn: c, release: func() { <-l.sem }}, nil
-}
-
-func (l *limited) Close() error {
-	err := l.Listener.Close()
-	l.closeOnce.Do(func() { close(l.done) })
-	return err
-}
-
-// limitedConn gives its token back once, on the first Close.
-type limitedConn struct {
-	net.Conn
-	once    sync.Once
-	release func()
-}
-
-func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.release)
-	return err
-}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"go.uber.org/zap/zaptest"
 )
 
@@ -242,7 +244,7 @@ func TestLimitListenerCloseUnblocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := limitListener(ln, 1)
+	l := netutil.LimitListener(ln, 1)
 	t.Cleanup(func() { l.Close() })
 	dial(t, ln.Addr().String())
 	c, err := l.Accept()
