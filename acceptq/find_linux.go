@@ -9,7 +9,6 @@ import (
 	"net"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/procfs"
@@ -69,7 +68,7 @@ func listenersOn(pid, port int) (map[uint64]int, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	for ino := range listening(lines, port) {
+	for ino := range proctree.ListeningInodes(lines, port) {
 		want[ino] = 0
 	}
 	return want, false, nil
@@ -88,7 +87,7 @@ func holds(pid int, want map[uint64]int) map[uint64]int {
 	}
 	held := map[uint64]int{}
 	for _, t := range targets {
-		if ino, ok := socketInode(t); ok {
+		if ino, ok := proctree.SocketInode(t); ok {
 			if backlog, wanted := want[ino]; wanted {
 				held[ino] = backlog
 			}
@@ -171,18 +170,6 @@ func readTCP(root string) (procfs.NetTCP, error) {
 	return append(v4, v6...), nil
 }
 
-// listening returns the inodes of the LISTEN sockets on port. Inode 0 is
-// a socket no descriptor refers to (one being closed).
-func listening(lines procfs.NetTCP, port int) map[uint64]bool {
-	inodes := map[uint64]bool{}
-	for _, l := range lines {
-		if l.St == tcpListen && l.LocalPort == uint64(port) && l.Inode != 0 {
-			inodes[l.Inode] = true
-		}
-	}
-	return inodes
-}
-
 // fullest is the sample of the LISTEN socket among sockets (inode to
 // backlog), on port, with the longest queue: for a LISTEN socket the
 // kernel writes the accept queue's length in rx_queue (get_tcp4_sock in
@@ -245,18 +232,4 @@ func memberKey(ip net.IP, port uint64) uint64 {
 	h.Write(ip)
 	h.Write([]byte{byte(port >> 8), byte(port)})
 	return h.Sum64()
-}
-
-// socketInode parses a /proc/PID/fd link target of the form "socket:[INODE]".
-func socketInode(target string) (uint64, bool) {
-	rest, ok := strings.CutPrefix(target, "socket:[")
-	if !ok {
-		return 0, false
-	}
-	rest, ok = strings.CutSuffix(rest, "]")
-	if !ok {
-		return 0, false
-	}
-	ino, err := strconv.ParseUint(rest, 10, 64)
-	return ino, err == nil
 }

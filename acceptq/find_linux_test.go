@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hsup/hsup/test/reexec"
+
+	"github.com/hsup/hsup/proctree"
 )
 
 // The recorded /proc/PID/net of testdata/README.md: three connections wait
@@ -25,8 +27,8 @@ func TestFullestRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	const port = 33861
-	if got := listening(lines, port); len(got) != 2 || !got[9011812] || !got[9011813] {
-		t.Errorf("listening(%d) = %v, want inodes 9011812 and 9011813", port, got)
+	if got := proctree.ListeningInodes(lines, port); len(got) != 2 || !got[9011812] || !got[9011813] {
+		t.Errorf("ListeningInodes(%d) = %v, want inodes 9011812 and 9011813", port, got)
 	}
 	s, ok := fullest(lines, port, map[uint64]int{9011812: 4, 9011813: 8})
 	if !ok || s.Queue != 3 || s.Backlog != 4 || s.Addr != "127.0.0.1:33861" || len(s.Members) != 3 {
@@ -38,15 +40,6 @@ func TestFullestRecorded(t *testing.T) {
 	}
 	if _, ok := fullest(lines, port, map[uint64]int{1: 0}); ok {
 		t.Error("a socket that is not in the file was found")
-	}
-}
-
-func TestSocketInode(t *testing.T) {
-	for target, want := range map[string]uint64{"socket:[9011812]": 9011812, "pipe:[12]": 0, "socket:[x]": 0, "/dev/null": 0} {
-		got, ok := socketInode(target)
-		if got != want || ok != (want != 0) {
-			t.Errorf("socketInode(%q) = %d, %v", target, got, ok)
-		}
 	}
 }
 

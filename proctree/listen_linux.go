@@ -66,17 +66,17 @@ func listenInodes(pfs procfs.FS, port int) (map[uint64]bool, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("find listeners on port %d: read /proc/net/tcp6: %w", port, err)
 	}
-	inodes := listening(v4, port)
-	for ino := range listening(v6, port) {
+	inodes := ListeningInodes(v4, port)
+	for ino := range ListeningInodes(v6, port) {
 		inodes[ino] = true
 	}
 	return inodes, nil
 }
 
-// listening filters socket lines to the inodes of LISTEN sockets on port.
+// ListeningInodes filters socket lines to the inodes of LISTEN sockets on port.
 // Inode 0 is a socket no descriptor refers to (one being closed), which no
 // process can be found holding.
-func listening(lines procfs.NetTCP, port int) map[uint64]bool {
+func ListeningInodes(lines procfs.NetTCP, port int) map[uint64]bool {
 	inodes := make(map[uint64]bool)
 	for _, l := range lines {
 		if l.St == tcpListen && l.LocalPort == uint64(port) && l.Inode != 0 {
@@ -103,7 +103,7 @@ func newSocketScan(want map[uint64]bool) *socketScan {
 func (s *socketScan) add(pid int, targets []string) {
 	holds := false
 	for _, t := range targets {
-		if ino, ok := socketInode(t); ok && s.want[ino] {
+		if ino, ok := SocketInode(t); ok && s.want[ino] {
 			s.found[ino] = true
 			holds = true
 		}
@@ -122,8 +122,8 @@ func (s *socketScan) result() (pids []int, unseen bool) {
 	return pids, len(s.found) < len(s.want)
 }
 
-// socketInode parses a /proc/PID/fd link target of the form "socket:[INODE]".
-func socketInode(target string) (uint64, bool) {
+// SocketInode parses a /proc/PID/fd link target of the form "socket:[INODE]".
+func SocketInode(target string) (uint64, bool) {
 	rest, ok := strings.CutPrefix(target, "socket:[")
 	if !ok {
 		return 0, false

@@ -29,9 +29,9 @@ func TestListening(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := slices.Sorted(maps.Keys(listening(lines, tt.port)))
+			got := slices.Sorted(maps.Keys(ListeningInodes(lines, tt.port)))
 			if !slices.Equal(got, tt.want) {
-				t.Fatalf("listening(%d) = %v, want %v", tt.port, got, tt.want)
+				t.Fatalf("ListeningInodes(%d) = %v, want %v", tt.port, got, tt.want)
 			}
 		})
 	}
@@ -54,9 +54,9 @@ func TestSocketInode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
-			got, ok := socketInode(tt.target)
+			got, ok := SocketInode(tt.target)
 			if got != tt.want || ok != tt.ok {
-				t.Fatalf("socketInode(%q) = %d, %v; want %d, %v", tt.target, got, ok, tt.want, tt.ok)
+				t.Fatalf("SocketInode(%q) = %d, %v; want %d, %v", tt.target, got, ok, tt.want, tt.ok)
 			}
 		})
 	}
