@@ -263,7 +263,7 @@ func TestForwardsOtherSignalsToChildOnly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := runFake(t, nil)
 		p := recv(t, h.starter.started, "start")
-		until[ChildStarted](t, h) // the loop knows the child: the start runs off the loop
+		until[ChildStarted](t, h)    // the loop knows the child: the start runs off the loop
 		h.signals <- syscall.SIGPIPE // caught and dropped: never the child's
 		h.signals <- syscall.SIGHUP
 		if s := recv(t, p.signals, "forwarded"); s != (sentSignal{syscall.SIGHUP, false}) {
