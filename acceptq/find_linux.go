@@ -26,7 +26,7 @@ const tcpListen = 0x0A
 // holds one of them. The listening sockets that no process of the tree
 // holds (another service's) are not the child's.
 func find(ctx context.Context, pid, port int) (Listener, error) {
-	want, diag, err := listenersOn(pid, port)
+	want, socks, err := listenersOn(pid, port)
 	if err != nil {
 		return Listener{}, err
 	}
@@ -43,35 +43,59 @@ func find(ctx context.Context, pid, port int) (Listener, error) {
 			return Listener{}, err
 		}
 		if held := holds(p, want); len(held) > 0 {
-			return Listener{Port: port, Pid: p, root: "/proc/" + strconv.Itoa(p), sockets: held, diag: diag}, nil
+			l := Listener{Port: port, Pid: p, root: "/proc/" + strconv.Itoa(p), sockets: held}
+			l.families, l.one = diagPlan(socks)
+			return l, nil
 		}
 	}
 	return Listener{}, ErrNotFound
 }
 
+// diagPlan is how a Listener reads its queue through sock_diag, given
+// the listening sockets on its port (nil: sock_diag cannot be used): the
+// address families to dump, and, when one socket alone listens on the
+// port, its address, for a lookup of that one socket instead of a dump.
+func diagPlan(socks []diagSock) ([]uint8, net.IP) {
+	if socks == nil {
+		return nil, nil
+	}
+	fams := []uint8{}
+	for _, s := range socks {
+		if f := diagFamily(s.addr); !slices.Contains(fams, f) {
+			fams = append(fams, f)
+		}
+	}
+	if len(socks) == 1 {
+		return fams, socks[0].addr
+	}
+	return fams, nil
+}
+
 // listenersOn returns the inodes of the LISTEN sockets on port in pid's
-// network namespace, each with its backlog (0: unknown), and whether
-// sock_diag could be used.
-func listenersOn(pid, port int) (map[uint64]int, bool, error) {
+// network namespace, each with its backlog (0: unknown), and, when
+// sock_diag could be used, those sockets (nil: it cannot).
+func listenersOn(pid, port int) (map[uint64]int, []diagSock, error) {
 	want := map[uint64]int{}
 	if sameNetns(pid) {
-		if socks, err := listeners(); err == nil {
-			for _, s := range socks {
+		if all, err := listeners(); err == nil {
+			socks := []diagSock{}
+			for _, s := range all {
 				if s.port == port && s.inode != 0 {
 					want[s.inode] = s.backlog
+					socks = append(socks, s)
 				}
 			}
-			return want, true, nil
+			return want, socks, nil
 		}
 	}
 	lines, err := readTCP("/proc/" + strconv.Itoa(pid))
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	for ino := range proctree.ListeningInodes(lines, port) {
 		want[ino] = 0
 	}
-	return want, false, nil
+	return want, nil, nil
 }
 
 // holds returns the wanted sockets among pid's descriptors. A process
@@ -100,7 +124,7 @@ func (l Listener) sample(ctx context.Context) (Sample, error) {
 	if err := ctx.Err(); err != nil {
 		return Sample{}, err
 	}
-	if l.diag {
+	if l.families != nil {
 		return l.sampleDiag()
 	}
 	lines, err := readTCP(l.root)
@@ -118,30 +142,51 @@ func (l Listener) sample(ctx context.Context) (Sample, error) {
 	return s, nil
 }
 
+// lookupOne reads the one socket on the port by a lookup, when Find saw
+// only one: false when it is not ours any more (it went, or another took
+// the port), and the dump decides.
+func (l Listener) lookupOne() (diagSock, bool, error) {
+	if l.one == nil {
+		return diagSock{}, false, nil
+	}
+	d, ok, err := diagOne(l.one, l.Port)
+	if err != nil || !ok {
+		return diagSock{}, false, err
+	}
+	_, ours := l.sockets[d.inode]
+	return d, ours, nil
+}
+
 // sampleDiag reads the queue through sock_diag, and, only while
-// connections wait, which ones from the holder's /proc/PID/net/tcp{,6}
-// (the costly read: a line per TCP socket of the namespace).
+// connections wait, which ones and how long the oldest has waited (a
+// second dump, of the family's connections).
 func (l Listener) sampleDiag() (Sample, error) {
-	socks, err := listeners()
+	d, found, err := l.lookupOne()
 	if err != nil {
 		return Sample{}, err
 	}
-	best := -1
-	for i, d := range socks {
-		if _, ours := l.sockets[d.inode]; ours && d.port == l.Port && (best < 0 || d.queue > socks[best].queue) {
-			best = i
+	for _, f := range l.families {
+		if l.one != nil && found {
+			break
+		}
+		got, ok, err := diagQueue(f, l.Port, l.sockets)
+		if err != nil {
+			return Sample{}, err
+		}
+		if ok && (!found || got.queue > d.queue) {
+			d, found = got, true
 		}
 	}
-	if best < 0 {
+	if !found {
 		return Sample{}, ErrGone
 	}
-	d := socks[best]
 	s := Sample{At: time.Now(), Queue: d.queue, Backlog: d.backlog, Members: []uint64{},
 		Addr: net.JoinHostPort(d.addr.String(), strconv.Itoa(l.Port))}
 	if s.Queue > 0 {
-		s.Members = nil // unknown, unless the read below works
-		if lines, err := readTCP(l.root); err == nil {
-			s.Members = members(lines, d.addr, l.Port)
+		s.Members = nil // unknown, unless the dump below works
+		if members, oldest, err := diagWaiting(d.addr, l.Port); err == nil {
+			s.Members, s.Oldest = members, oldest
+			s.At = time.Now() // the ages are as of the second dump
 		}
 	}
 	return s, nil

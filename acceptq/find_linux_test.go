@@ -11,8 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/hsup/hsup/test/reexec"
 
@@ -112,6 +115,7 @@ func TestFindAndSampleAChild(t *testing.T) {
 			c.Close()
 		}
 	}()
+	dialed := time.Now()
 	for range 3 {
 		c, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
 		if err != nil {
@@ -121,13 +125,27 @@ func TestFindAndSampleAChild(t *testing.T) {
 	}
 	s = sampleUntil(t, ctx, l, func(s Sample) bool { return s.Queue == 3 })
 	t.Logf("after 3 connects: queue %d, backlog %d, %d waiting named", s.Queue, s.Backlog, len(s.Members))
-	if !l.diag || len(s.Members) != 3 {
-		t.Errorf("sample %+v (sock_diag %v): want the 3 waiting connections named", s, l.diag)
+	if l.families == nil || len(s.Members) != 3 {
+		t.Errorf("sample %+v (sock_diag %v): want the 3 waiting connections named", s, l.families)
+	}
+	// The kernel's own clock of the wait: it grows, and never exceeds the
+	// time since the first connect.
+	s = sampleUntil(t, ctx, l, func(s Sample) bool { return s.Oldest >= 300*time.Millisecond })
+	if since := time.Since(dialed); s.Oldest > since {
+		t.Errorf("oldest waited %v, but the first connect was %v ago", s.Oldest, since)
+	}
+	// One socket on the port: read by a lookup of it, which agrees with
+	// the dump of every listening socket.
+	viaDump := l
+	viaDump.one = nil
+	d, err := viaDump.Sample(ctx)
+	if l.one == nil || err != nil || d.Queue != 3 || d.Backlog != s.Backlog || !slices.Equal(d.Members, s.Members) || d.Addr != s.Addr {
+		t.Errorf("lookup of the one socket (%v) %+v; dump %+v, %v", l.one, s, d, err)
 	}
 	// The same socket read the way a child in its own network namespace
 	// is: from /proc/PID/net/tcp{,6} (the backlog is what Find learned).
 	viaProc := l
-	viaProc.diag = false
+	viaProc.families, viaProc.one = nil, nil
 	p, err := viaProc.Sample(ctx)
 	if err != nil || p.Queue != 3 || p.Backlog != s.Backlog || !slices.Equal(p.Members, s.Members) || p.Addr != s.Addr {
 		t.Errorf("via /proc: %+v, %v; want queue 3 and the same backlog, members and address as %+v", p, err, s)
@@ -197,5 +215,49 @@ func TestFindIgnoresOthersSockets(t *testing.T) {
 	}
 	if _, err := Find(ctx, 1, port); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Find(pid 1) = %v, want ErrNotFound: init's tree is every process", err)
+	}
+}
+
+// Two sockets on one port (SO_REUSEPORT): no lookup of one socket can
+// stand for them, so the watch dumps, and reports the fuller queue.
+func TestSampleTwoSocketsOnAPort(t *testing.T) {
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1) })
+		return errors.Join(err, serr)
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := lc.Listen(ctx, "tcp", a.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	port := a.Addr().(*net.TCPAddr).Port
+	l, err := Find(ctx, os.Getpid(), port)
+	if err != nil || len(l.sockets) != 2 || l.one != nil {
+		t.Fatalf("Find = %+v, %v; want both sockets and no single-socket lookup", l, err)
+	}
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range 4 { // the kernel spreads them over the two queues
+		c, err := net.DialTimeout("tcp", a.Addr().String(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	s := sampleUntil(t, ctx, l, func(s Sample) bool { return s.Queue >= 2 })
+	if s.Queue > 4 || s.Addr != a.Addr().String() {
+		t.Errorf("sample %+v: want the fuller of the two queues (2 to 4) on %s", s, a.Addr())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 )
 
 // Listener is a listening TCP socket of the child on one port, as Find
@@ -15,11 +16,14 @@ type Listener struct {
 	// read (the holder's network namespace); sockets are the inodes of
 	// the sockets on Port that the child's tree holds (IPv4 and IPv6, or
 	// several with SO_REUSEPORT), each with its backlog (0: unknown);
-	// diag: the queue is read through sock_diag (the child shares hsup's
-	// network namespace).
-	root    string
-	sockets map[uint64]int
-	diag    bool
+	// families: the address families of those sockets when the queue is
+	// read through sock_diag (the child shares hsup's network namespace),
+	// nil otherwise; one: the address of the socket, when it is the only
+	// one on the port, so that a lookup of it can stand for the dump.
+	root     string
+	sockets  map[uint64]int
+	families []uint8
+	one      net.IP
 }
 
 // ErrNotFound: the child's tree holds no listening socket on the port

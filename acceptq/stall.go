@@ -15,6 +15,10 @@ type Sample struct {
 	// one's remote address and port, sorted); nil where the platform
 	// does not tell (macOS). See Window.
 	Members []uint64 `json:"-"`
+	// Oldest is how long the longest-waiting connection had waited at
+	// At, as the kernel tells it (Linux: tcp_info of the queued
+	// connections; a lower bound); 0 where unknown. See Window.Next.
+	Oldest time.Duration `json:"oldest,omitzero"`
 }
 
 // Waiting reports whether connections wait to be accepted.
@@ -48,7 +52,8 @@ func Interval(s Sample) time.Duration {
 // clients reconnect as fast as it accepts, so the length alone never
 // moves. The zero Window has seen nothing.
 type Window struct {
-	Start time.Time // the first sample of the stretch; zero when nothing waits
+	Start time.Time // when the stretch started (see Next); zero when nothing waits
+	Seen  time.Time // the first sample of the stretch
 	Last  Sample    // the latest sample
 }
 
@@ -59,17 +64,55 @@ const MaxGap = 2 * SlowInterval
 
 // Next is the window after sample s. A sample of another socket (the
 // listener was replaced), or one more than MaxGap after the last, starts
-// the stretch over.
+// the stretch over at s. A stretch that starts after a sample with none
+// waiting starts when its oldest connection came in (s.Oldest before s,
+// but not before that sample, when the queue was empty): the queue has
+// not been empty since, which is what the rule counts, and the wait
+// between two samples is the watcher's, not the child's. The samples
+// since must still show no sign of life for half the limit (Stalled): a
+// busy app may have accepted an older connection just before the first
+// of them.
 func (w Window) Next(s Sample) Window {
 	switch {
 	case !s.Waiting():
 		return Window{Last: s}
-	case w.Start.IsZero(), s.Queue < w.Last.Queue, s.Addr != w.Last.Addr, departed(w.Last.Members, s.Members),
-		s.At.Sub(w.Last.At) > MaxGap:
-		return Window{Start: s.At, Last: s}
+	case s.At.Sub(w.Last.At) > MaxGap, s.Addr != w.Last.Addr:
+		return Window{Start: s.At, Seen: s.At, Last: s}
+	case w.Start.IsZero():
+		return Window{Start: arrival(s, w.Last.At), Seen: s.At, Last: s}
+	case s.Queue < w.Last.Queue, departed(w.Last.Members, s.Members):
+		return Window{Start: s.At, Seen: s.At, Last: s}
 	}
 	w.Last = s
 	return w
+}
+
+// arrival is when the oldest connection waiting at s came in, as far as
+// s tells, and not before empty: s.At when s does not tell.
+func arrival(s Sample, empty time.Time) time.Time {
+	at := s.At.Add(-s.Oldest)
+	if at.Before(empty) {
+		return empty
+	}
+	return at
+}
+
+// Due is when the stall rule will hold if the queue stays as it is and no
+// probe is answered: the time to take the next sample at the latest, so
+// that the verdict does not wait for the sampling cadence. false when
+// none wait.
+func (w Window) Due(answered time.Time, limit time.Duration) (time.Time, bool) {
+	if w.Start.IsZero() || limit <= 0 {
+		return time.Time{}, false
+	}
+	return later(later(w.Start, answered).Add(limit), w.Seen.Add(limit/2)), true
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // departed reports whether a connection of before (sorted) is missing
@@ -117,14 +160,15 @@ func (s Stall) Sentence() string {
 
 // Stalled is the stall rule: true when connections have waited, with no
 // drain and no shrink of the queue, for at least limit, and no probe was
-// answered in that time. answered is when the last probe was answered
+// answered in that time; the samples of the stretch must span half the
+// limit (see Next). answered is when the last probe was answered
 // (zero: none); a probe answered while connections wait means the child
 // still accepts, so the time counts from the later of the two. limit <= 0
 // turns the rule off. Only w matters: the rule reads no clock, and time
 // is the samples' time.
 func (w Window) Stalled(answered time.Time, limit time.Duration) (Stall, bool) {
 	st, ok := w.Waited(answered)
-	if limit <= 0 || !ok || st.For < limit {
+	if limit <= 0 || !ok || st.For < limit || w.Last.At.Sub(w.Seen) < limit/2 {
 		return Stall{}, false
 	}
 	return st, true
@@ -137,10 +181,7 @@ func (w Window) Waited(answered time.Time) (Stall, bool) {
 	if w.Start.IsZero() {
 		return Stall{}, false
 	}
-	from := w.Start
-	if answered.After(from) {
-		from = answered
-	}
+	from := later(w.Start, answered)
 	return Stall{Queue: w.Last.Queue, Backlog: w.Last.Backlog, Addr: w.Last.Addr, For: max(w.Last.At.Sub(from), 0)}, true
 }
 

@@ -182,3 +182,75 @@ func TestWaited(t *testing.T) {
 		t.Errorf("after an answered probe: %+v, %v; want 500ms since the answer", st, ok)
 	}
 }
+
+// A stretch that follows a sample with nothing waiting starts when its
+// oldest connection came in, as the kernel tells it (Sample.Oldest), not
+// when the watcher happened to look; never before that empty sample, and
+// never across a gap or after a sign of life.
+func TestStallCountsFromTheOldestArrival(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	waiting := func(ms, q, oldestMs int) Sample {
+		return Sample{At: at(ms), Queue: q, Addr: addr, Oldest: time.Duration(oldestMs) * time.Millisecond}
+	}
+	empty := Sample{At: at(0), Addr: addr}
+	const limit = 2 * time.Second
+	cases := []struct {
+		name     string
+		samples  []Sample
+		answered time.Time
+		want     bool
+		wantFor  time.Duration
+	}{
+		{name: "after an empty sample: from the oldest arrival",
+			samples: []Sample{empty, waiting(1000, 1, 900), waiting(2100, 1, 2000)}, want: true, wantFor: 2000 * time.Millisecond},
+		{name: "an age beyond the empty sample is cut at it",
+			samples: []Sample{empty, waiting(1000, 1, 1500), waiting(2100, 1, 2600)}, want: true, wantFor: 2100 * time.Millisecond},
+		{name: "the first sample ever: from the sample",
+			samples: []Sample{waiting(1000, 1, 900), waiting(2100, 1, 2000)}},
+		{name: "after a gap (hsup paused): from the sample",
+			samples: []Sample{empty, waiting(5000, 1, 900), waiting(6100, 1, 2000)}},
+		{name: "a shrink starts over at the sample",
+			samples: []Sample{empty, waiting(1000, 2, 900), waiting(1100, 1, 950), waiting(2100, 1, 1950)}},
+		{name: "a probe answered after the arrival: from the answer",
+			samples: []Sample{empty, waiting(1000, 1, 900), waiting(2100, 1, 2000)}, answered: at(500)},
+		{name: "backdated, but watched for less than half the limit: not yet",
+			samples: []Sample{empty, waiting(1500, 1, 1400), waiting(2200, 1, 2100)}},
+		{name: "backdated, and watched for half the limit",
+			samples: []Sample{empty, waiting(1500, 1, 1400), waiting(2500, 1, 2400)}, want: true, wantFor: 2400 * time.Millisecond},
+		{name: "no age known (macOS, /proc): from the sample",
+			samples: []Sample{empty, waiting(1000, 1, 0), waiting(2100, 1, 0)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st, got := Judge(c.samples, c.answered, limit)
+			if got != c.want || (got && st.For != c.wantFor) {
+				t.Errorf("stalled = %v %+v, want %v for %v", got, st, c.want, c.wantFor)
+			}
+		})
+	}
+}
+
+// Due is when the rule will hold if nothing changes: the watcher samples
+// then at the latest, so the verdict does not wait for its cadence.
+func TestDue(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	w := Window{}.Next(Sample{At: t0, Addr: addr})
+	if _, ok := w.Due(time.Time{}, time.Second); ok {
+		t.Error("nothing waits: no due time")
+	}
+	w = w.Next(Sample{At: t0.Add(time.Second), Queue: 1, Addr: addr, Oldest: 400 * time.Millisecond})
+	if due, ok := w.Due(time.Time{}, 2*time.Second); !ok || !due.Equal(t0.Add(2600*time.Millisecond)) {
+		t.Errorf("due %v, %v; want 2.6s after t0 (arrival 0.6s + 2s)", due.Sub(t0), ok)
+	}
+	if due, _ := w.Due(t0.Add(1200*time.Millisecond), 2*time.Second); !due.Equal(t0.Add(3200 * time.Millisecond)) {
+		t.Errorf("due %v after an answer at 1.2s; want 3.2s", due.Sub(t0))
+	}
+	late := Window{}.Next(Sample{At: t0, Addr: addr}).Next(Sample{At: t0.Add(1900 * time.Millisecond), Queue: 1, Addr: addr, Oldest: 1800 * time.Millisecond})
+	if due, _ := late.Due(time.Time{}, 2*time.Second); !due.Equal(t0.Add(2900 * time.Millisecond)) {
+		t.Errorf("due %v for a stretch first seen at 1.9s; want 2.9s (watched for half the limit)", due.Sub(t0))
+	}
+	if _, ok := w.Due(time.Time{}, 0); ok {
+		t.Error("rule off: no due time")
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/hsup/hsup/fdlimit"
+
+	"github.com/hsup/hsup/tick"
 )
 
 // Pressure defaults.
@@ -130,7 +132,7 @@ func (p *Pressure) Watch(ctx context.Context, pid int, report func(Reading)) {
 				return
 			}
 		}
-		timer.Reset(interval)
+		timer.Reset(tick.Next(time.Now(), interval))
 	}
 }
 

@@ -7,15 +7,16 @@ import "sync"
 // concurrent use, so stdout and stderr copiers may share one Tail.
 type Tail struct {
 	mu   sync.Mutex
-	buf  []byte // ring storage, len(buf) == capacity once allocated
+	buf  []byte // the bytes kept: grows with the output up to size, then a ring
 	size int    // capacity N
-	next int    // where the next byte goes
+	next int    // where the next byte goes (len(buf) while it grows)
 	full bool   // the ring has wrapped at least once
 }
 
 // NewTail returns a Tail keeping the last size bytes (256 KiB is a good
 // default: several Python tracebacks or a JVM thread dump). A size below 1
-// is treated as 1.
+// is treated as 1. Its memory grows with the output: a quiet child's
+// tail costs what it printed, not size.
 func NewTail(size int) *Tail {
 	return &Tail{size: max(size, 1)}
 }
@@ -31,8 +32,11 @@ func (t *Tail) Write(p []byte) (int, error) {
 
 // write keeps the newest bytes of p; t.mu is held.
 func (t *Tail) write(p []byte) {
-	if t.buf == nil {
-		t.buf = make([]byte, t.size)
+	if len(t.buf) < t.size { // still growing
+		p = t.grow(p)
+		if len(p) == 0 {
+			return
+		}
 	}
 	if len(p) >= t.size {
 		copy(t.buf, p[len(p)-t.size:])
@@ -48,6 +52,22 @@ func (t *Tail) write(p []byte) {
 	if t.next == 0 && len(p) > 0 {
 		t.full = true
 	}
+}
+
+// grow appends what of p fits before the tail reaches size, at most
+// doubling its storage each time, and returns the rest; once it reaches
+// size the tail is a ring whose next byte goes at the start.
+func (t *Tail) grow(p []byte) []byte {
+	n := min(len(p), t.size-len(t.buf))
+	if need := len(t.buf) + n; need > cap(t.buf) {
+		grown := make([]byte, len(t.buf), min(t.size, max(need, 2*cap(t.buf), 4<<10)))
+		copy(grown, t.buf)
+		t.buf = grown
+	}
+	t.buf = append(t.buf, p[:n]...)
+	t.next = len(t.buf) % t.size
+	t.full = t.full || len(t.buf) == t.size
+	return p[n:]
 }
 
 // Bytes returns a copy of the kept bytes, oldest first.

@@ -101,3 +101,25 @@ func TestTailMark(t *testing.T) {
 		})
 	}
 }
+
+// The tail's storage grows with what the child printed, and whatever the
+// sizes of the writes it keeps exactly the last size bytes.
+func TestTailGrowsWithOutput(t *testing.T) {
+	tl := NewTail(256 << 10)
+	tl.Write(bytes.Repeat([]byte("x"), 100))
+	if c := cap(tl.buf); c > 4<<10 {
+		t.Errorf("after 100 bytes the tail holds %d bytes of storage, want at most 4 KiB", c)
+	}
+	for _, size := range []int{1, 7, 4096, 10000} {
+		tl, all := NewTail(size), []byte{}
+		for i := range 200 {
+			w := bytes.Repeat([]byte{byte('a' + i%26)}, (i*7919)%(2*size+3))
+			tl.Write(w)
+			all = append(all, w...)
+			want := all[max(len(all)-size, 0):]
+			if got := tl.Bytes(); !bytes.Equal(got, want) || cap(tl.buf) > size {
+				t.Fatalf("size %d, write %d: kept %d bytes (storage %d), want the last %d", size, i, len(got), cap(tl.buf), len(want))
+			}
+		}
+	}
+}

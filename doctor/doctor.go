@@ -31,6 +31,11 @@ type Input struct {
 	HeartbeatStale time.Duration
 	BusyFailures   int
 	StartupGrace   time.Duration
+	// AcceptStall is --accept-stall (0: the accept-queue watch is off);
+	// AcceptWatched: the watch has a port on this machine (--listen-port,
+	// or a health URL on this machine).
+	AcceptStall   time.Duration
+	AcceptWatched bool
 
 	StopGrace   time.Duration
 	BackoffMin  time.Duration
@@ -104,7 +109,7 @@ type Input struct {
 // Budget is the worst-case time from the moment a failure class starts
 // until hsup decides to restart.
 type Budget struct {
-	Class   string        // cheap, deep, heartbeat, busy, startup
+	Class   string        // cheap, deep, heartbeat, busy, startup, accept_stall
 	Off     bool          // the class is disabled
 	Worst   time.Duration // valid when !Off
 	Formula string        // how Worst is computed, e.g. "3 x 5s + 2s"
@@ -213,7 +218,23 @@ func Budgets(in Input) []Budget {
 	add("busy", probing, w, f)
 	add("startup", probing, in.StartupGrace+in.HealthInterval,
 		fmt.Sprintf("%s + %s", in.StartupGrace, in.HealthInterval))
+	b = append(b, acceptBudget(in))
 	return b
+}
+
+// acceptBudget is the accept-queue watch's: a stall is due --accept-stall
+// after the first connection that waits came in (the kernel tells when),
+// and with no traffic but hsup's the next probe is that connection.
+func acceptBudget(in Input) Budget {
+	switch {
+	case in.AcceptStall <= 0 || !in.AcceptWatched:
+		return Budget{Class: "accept_stall", Off: true}
+	case in.HealthURL == "":
+		return Budget{Class: "accept_stall", Worst: in.AcceptStall,
+			Formula: fmt.Sprintf("%s once a connection waits; no probe connects", in.AcceptStall)}
+	}
+	return Budget{Class: "accept_stall", Worst: in.HealthInterval + in.AcceptStall,
+		Formula: fmt.Sprintf("%s + %s with no traffic but the probes; %s once a connection waits", in.HealthInterval, in.AcceptStall, in.AcceptStall)}
 }
 
 func nofileLine(in Input) string {

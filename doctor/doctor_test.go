@@ -20,6 +20,7 @@ func defaults() Input {
 		HealthFailures: 3, DeepURL: "http://127.0.0.1:8787/health?deep=1", DeepInterval: 60 * time.Second, DeepTimeout: 10 * time.Second,
 		DeepFailures: 2, HeartbeatField: "accept_loop.requests_total", HeartbeatStale: 30 * time.Second,
 		BusyFailures: 12, StartupGrace: 60 * time.Second, StopGrace: 10 * time.Second,
+		AcceptStall: 2 * time.Second, AcceptWatched: true,
 		BackoffMin: time.Second, BackoffMax: 60 * time.Second, MetricsAddr: "127.0.0.1:9464", FDWarn: 0.8,
 		NofileWant: 4096, NofileSoft: 4096, NofileHard: 1048576, NofileReason: "raised to --nofile",
 		LookPath: func(name string) bool { return name == "lsof" },
@@ -41,19 +42,23 @@ func TestBudgets(t *testing.T) {
 		want  string // class=worst, "off" for disabled
 	}{
 		{name: "defaults", input: func(in Input) Input { return in },
-			want: "cheap=17s deep=2m10s heartbeat=35s busy=1m2s startup=1m5s"},
+			want: "cheap=17s deep=2m10s heartbeat=35s busy=1m2s startup=1m5s accept_stall=7s"},
 		{name: "no health url disables everything", input: func(in Input) Input { in.HealthURL = ""; return in },
-			want: "cheap=off deep=off heartbeat=off busy=off startup=off"},
+			want: "cheap=off deep=off heartbeat=off busy=off startup=off accept_stall=2s"},
 		{name: "no deep url", input: func(in Input) Input { in.DeepURL = ""; return in },
-			want: "cheap=17s deep=off heartbeat=35s busy=1m2s startup=1m5s"},
+			want: "cheap=17s deep=off heartbeat=35s busy=1m2s startup=1m5s accept_stall=7s"},
 		{name: "no heartbeat field", input: func(in Input) Input { in.HeartbeatField = ""; return in },
-			want: "cheap=17s deep=2m10s heartbeat=off busy=1m2s startup=1m5s"},
+			want: "cheap=17s deep=2m10s heartbeat=off busy=1m2s startup=1m5s accept_stall=7s"},
 		{name: "tight probing", input: func(in Input) Input {
 			in.HealthInterval, in.HealthTimeout, in.HealthFailures = time.Second, 500*time.Millisecond, 2
 			in.DeepInterval, in.DeepTimeout, in.DeepFailures = 30*time.Second, 5*time.Second, 1
 			in.HeartbeatStale, in.BusyFailures, in.StartupGrace = 10*time.Second, 20, 15*time.Second
 			return in
-		}, want: "cheap=2.5s deep=35s heartbeat=11s busy=20.5s startup=16s"},
+		}, want: "cheap=2.5s deep=35s heartbeat=11s busy=20.5s startup=16s accept_stall=3s"},
+		{name: "accept-queue watch off", input: func(in Input) Input { in.AcceptStall = 0; return in },
+			want: "cheap=17s deep=2m10s heartbeat=35s busy=1m2s startup=1m5s accept_stall=off"},
+		{name: "no port to watch", input: func(in Input) Input { in.AcceptWatched = false; return in },
+			want: "cheap=17s deep=2m10s heartbeat=35s busy=1m2s startup=1m5s accept_stall=off"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -252,7 +257,7 @@ func TestWriteWithWarnings(t *testing.T) {
 	if err := r.Write(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"deep       25s", "sample  found", "lsof    missing", "Warnings:\n  - --deep-interval 10s"} {
+	for _, want := range []string{"deep          25s", "sample  found", "lsof    missing", "Warnings:\n  - --deep-interval 10s"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}
@@ -267,11 +272,12 @@ func Example() {
 	fmt.Println("exit", r.ExitCode())
 	// Output:
 	// Worst-case detection time (failure start to restart decision):
-	//   cheap      17s    (3 x 5s + 2s)
-	//   deep       2m10s  (2 x 1m0s + 10s)
-	//   heartbeat  35s    (30s + 5s)
-	//   busy       1m2s   (12 x 5s + 2s)
-	//   startup    1m5s   (1m0s + 5s)
+	//   cheap         17s    (3 x 5s + 2s)
+	//   deep          2m10s  (2 x 1m0s + 10s)
+	//   heartbeat     35s    (30s + 5s)
+	//   busy          1m2s   (12 x 5s + 2s)
+	//   startup       1m5s   (1m0s + 5s)
+	//   accept_stall  7s     (5s + 2s with no traffic but the probes; 2s once a connection waits)
 	//
 	// Child RLIMIT_NOFILE: 4096 (wanted 4096, hard 1048576): raised to --nofile
 	//

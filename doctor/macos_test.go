@@ -328,11 +328,12 @@ func Example_macOS() {
 	fmt.Println("exit", r.ExitCode())
 	// Output:
 	// Worst-case detection time (failure start to restart decision):
-	//   cheap      17s    (3 x 5s + 2s)
-	//   deep       2m10s  (2 x 1m0s + 10s)
-	//   heartbeat  35s    (30s + 5s)
-	//   busy       1m2s   (12 x 5s + 2s)
-	//   startup    1m5s   (1m0s + 5s)
+	//   cheap         17s    (3 x 5s + 2s)
+	//   deep          2m10s  (2 x 1m0s + 10s)
+	//   heartbeat     35s    (30s + 5s)
+	//   busy          1m2s   (12 x 5s + 2s)
+	//   startup       1m5s   (1m0s + 5s)
+	//   accept_stall  7s     (5s + 2s with no traffic but the probes; 2s once a connection waits)
 	//
 	// Child RLIMIT_NOFILE: 256 (inherited, hard unlimited)
 	//

@@ -4,6 +4,7 @@ package fdlimit
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -129,4 +130,33 @@ func TestCountAgreesWithLsof(t *testing.T) {
 		}
 	}
 	t.Fatalf("Count() = %d, countLsof() = %d after 20 tries, want equal", fromProc, fromLsof)
+}
+
+// Count's stat(2) of /proc/PID/fd (Linux 6.2 and later) and SoftLimit's
+// prlimit(2) agree with procfs's reading of the same files.
+func TestFastPathsAgreeWithProcfs(t *testing.T) {
+	pid := startHolder(t, 300).Process.Pid
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/fd", pid), &st); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stat size of /proc/%d/fd: %d (0 before Linux 6.2: the directory is read instead)", pid, st.Size)
+	got, err := Count(pid)
+	want, werr := p.FileDescriptorsLen()
+	if err != nil || werr != nil || got != want {
+		t.Errorf("Count() = %d, %v; procfs reads %d, %v", got, err, want, werr)
+	}
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	soft, err := SoftLimit(pid)
+	fromFile, ferr := softLimit(fs, pid)
+	if err != nil || ferr != nil || soft != fromFile {
+		t.Errorf("SoftLimit() = %d, %v; /proc/%d/limits reads %d, %v", soft, err, pid, fromFile, ferr)
+	}
 }

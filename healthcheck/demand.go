@@ -27,22 +27,20 @@ type Demand struct {
 type DemandFunc func(pid int, since time.Time) Demand
 
 // staleFrom is the heartbeat rule's clock: when the counter's staleness
-// started counting. Without demand facts it is when the counter last
-// advanced. With them it is the first moment after that at which
-// connections came in, and false (idle: no clock runs) when none did, or
-// when the facts are about an earlier advance (the watcher asks again on
-// its next turn, within a second).
+// started counting, which is when it last advanced. Without demand facts
+// the clock always runs. With them it runs only once connections came in
+// after that advance and the counter was read again after they did (so
+// that it had the chance to move): false (idle: no clock runs) until
+// then, and when the facts are about an earlier advance (the watcher asks
+// again on its next turn, within a second).
 func staleFrom(hb HeartbeatState, d Demand) (time.Time, bool) {
 	if !d.Known {
 		return hb.AdvancedAt, true
 	}
-	if !d.Seen || !d.Since.Equal(hb.AdvancedAt) {
+	if !d.Seen || !d.Since.Equal(hb.AdvancedAt) || hb.ReadAt.Before(d.First) {
 		return time.Time{}, false
 	}
-	if d.First.Before(hb.AdvancedAt) {
-		return hb.AdvancedAt, true
-	}
-	return d.First, true
+	return hb.AdvancedAt, true
 }
 
 // heartbeatVerdict is the heartbeat rule at now: degraded when the

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/hsup/hsup/tick"
 )
 
 // ProbeEvent describes one finished probe, for metrics.
@@ -203,7 +205,11 @@ func (m *Monitor) probeLoop(ctx context.Context, kind Kind, url string, delay, i
 		if starting {
 			next = min(interval, StartupProbeInterval)
 		}
-		delay = max(next-m.clock.Now().Sub(start), 0)
+		at := start.Add(next)
+		if next >= 2*time.Second { // on the second, with hsup's other loops; shorter intervals are kept exact
+			at = tick.Round(at, time.Second)
+		}
+		delay = max(at.Sub(m.clock.Now()), 0)
 	}
 }
 

@@ -65,6 +65,7 @@ type HeartbeatState struct {
 	Known      bool      // a baseline value has been seen
 	Value      float64   // last value seen
 	AdvancedAt time.Time // when the value last changed (or a busy answer proved the accept loop)
+	ReadAt     time.Time // when the value was last read (an ok cheap answer with the field)
 }
 
 // Policy turns a stream of probe Outcomes for one child into a Verdict.
@@ -218,6 +219,7 @@ func (p *Policy) beat(o Outcome, now time.Time) string {
 	if !p.hb.Known || o.Heartbeat != p.hb.Value {
 		p.hb.Known, p.hb.Value, p.hb.AdvancedAt = true, o.Heartbeat, now
 	}
+	p.hb.ReadAt = now
 	return ""
 }
 

@@ -1,10 +1,8 @@
 package healthcheck
 
 import (
-	"bytes"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -54,38 +52,30 @@ type Evidence struct {
 	History []Record         // the last HistoryLen probes, oldest first
 }
 
-// keepBufs holds idle keeper buffers: a probe copies out only what it
-// kept, so its garbage is the size of the body, not of the bound.
-var keepBufs = sync.Pool{New: func() any { return new([KeptBody]byte) }}
-
 // keeper passes a body through to the scanner and keeps a copy of its
-// first KeptBody bytes.
+// first KeptBody bytes. The copy grows with the body: a health answer is
+// a few hundred bytes, and a buffer of the bound per probe would be most
+// of what hsup allocates at idle.
 type keeper struct {
 	r    io.Reader
-	buf  *[KeptBody]byte
-	n    int
+	buf  []byte
 	over bool // more was read than kept
 	eof  bool
 }
 
-func newKeeper(r io.Reader) *keeper { return &keeper{r: r, buf: keepBufs.Get().(*[KeptBody]byte)} }
+func newKeeper(r io.Reader) *keeper { return &keeper{r: r} }
 
 func (k *keeper) Read(p []byte) (int, error) {
 	n, err := k.r.Read(p)
-	c := copy(k.buf[k.n:], p[:n])
-	k.n += c
+	c := min(n, KeptBody-len(k.buf))
+	k.buf = append(k.buf, p[:c]...)
 	k.over = k.over || c < n
 	k.eof = k.eof || err == io.EOF
 	return n, err
 }
 
-// body returns a copy of what was kept and gives the buffer back.
-func (k *keeper) body() []byte {
-	b := bytes.Clone(k.buf[:k.n])
-	keepBufs.Put(k.buf)
-	k.buf = nil
-	return b
-}
+// body returns what was kept.
+func (k *keeper) body() []byte { return k.buf }
 
 // reply is the Reply of resp, whose body was read through k (nil: the
 // body was not read).

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/hsup/hsup/tick"
 )
 
 // watcher is Watch's single-goroutine state: it owns the Policy.
@@ -188,7 +190,7 @@ func (w *watcher) arm() {
 	w.stopTimer()
 	w.demand() // the turn may have moved the heartbeat: the deadline is about the new advance
 	now := w.m.clock.Now()
-	due := now.Add(pauseTick)
+	due := now.Add(tick.Next(now, pauseTick)) // on the second, with hsup's other loops
 	if at, ok := w.policy.Deadline(); ok && at.Before(due) {
 		due = at
 	}

@@ -102,9 +102,9 @@ type Entry struct {
 	// backoff: the wait before the next start, the attempt since the last
 	// reset, and the restarts decided since hsup started; crash_loop,
 	// gave_up: the restarts in the streak.
-	DelayMS  int64 `json:"delay_ms,omitempty"`
-	Attempt  int   `json:"attempt,omitempty"`
-	Restarts int   `json:"restarts,omitempty"`
+	DelayMS  *int64 `json:"delay_ms,omitempty"` // backoff only; 0: the child ran longer than the backoff (it separates starts)
+	Attempt  int    `json:"attempt,omitempty"`
+	Restarts int    `json:"restarts,omitempty"`
 
 	// lines_dropped: bytes of lines the volume did not take.
 	DroppedBytes int64 `json:"dropped_bytes,omitempty"`
@@ -165,7 +165,7 @@ func Of(ev supervise.Event, stopGrace time.Duration) (e Entry, ok bool) {
 		}
 	case supervise.BackingOff:
 		e.Event, e.Reason, e.Sentence = EventBackoff, ev.Reason, ev.Detail
-		e.DelayMS, e.Attempt, e.Restarts = ev.Delay.Milliseconds(), ev.Attempt, ev.Restarts
+		e.DelayMS, e.Attempt, e.Restarts = new(ev.Delay.Milliseconds()), ev.Attempt, ev.Restarts
 	case supervise.StartFailed:
 		e.Event, e.Code, e.Transient, e.Error = EventStartFailed, code(ev.Code), ev.Transient, errText(ev.Err)
 	case supervise.CrashLoop:

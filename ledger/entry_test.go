@@ -43,6 +43,8 @@ func TestOf(t *testing.T) {
 			want: `{"ts":"2026-05-01T08:00:00.123Z","event":"exited","name":"","pid":42,"reason":"health","signal":"SIGKILL","code":137}`},
 		{name: "backoff", ev: supervise.BackingOff{At: at, Delay: 1500 * time.Millisecond, Attempt: 2, Restarts: 5, Reason: "health", Detail: "2 probes failed"},
 			want: `{"ts":"2026-05-01T08:00:00.123Z","event":"backoff","name":"","reason":"health","sentence":"2 probes failed","delay_ms":1500,"attempt":2,"restarts":5}`},
+		{name: "backoff with no wait (the child ran longer than the delay) says 0", ev: supervise.BackingOff{At: at, Attempt: 1, Restarts: 6, Reason: "accept_stall"},
+			want: `{"ts":"2026-05-01T08:00:00.123Z","event":"backoff","name":"","reason":"accept_stall","delay_ms":0,"attempt":1,"restarts":6}`},
 		{name: "start failed", ev: supervise.StartFailed{At: at, Code: 127, Err: errors.New("not found")},
 			want: `{"ts":"2026-05-01T08:00:00.123Z","event":"start_failed","name":"","error":"not found","code":127}`},
 		{name: "crash loop", ev: supervise.CrashLoop{At: at, Restarts: 10, Reason: "exit", Detail: "exited 1", Code: 1},

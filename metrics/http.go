@@ -35,7 +35,11 @@ var errNoLive = errors.New("no liveness check configured (Options.Live is nil)")
 // with Options.Pprof, /debug/pprof/. It never touches http.DefaultServeMux.
 func (m *Metrics) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	// Uncompressed: the scrape is a few tens of KB over loopback, and a
+	// gzip writer is hundreds of KB of tables that a scrape every 15 s
+	// allocated afresh (the GC empties promhttp's pool between scrapes):
+	// most of what hsup allocated at idle.
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{DisableCompression: true}))
 	mux.HandleFunc("/healthz", m.serveHealthz)
 	if m.opts.Page != nil {
 		mux.Handle("GET /{$}", m.opts.Page)

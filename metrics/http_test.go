@@ -216,3 +216,24 @@ func TestHealthzMethod(t *testing.T) {
 		t.Errorf("POST /healthz: status %d, want 405", resp.StatusCode)
 	}
 }
+
+// /metrics answers uncompressed even to a client that offers gzip (as
+// Prometheus does): over loopback compression saves nothing and costs a
+// gzip writer a scrape.
+func TestMetricsUncompressed(t *testing.T) {
+	m := New(Options{Labels: testLabels})
+	req, err := http.NewRequest(http.MethodGet, serve(t, m.Handler())+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Encoding", "gzip") // set by hand: the transport then leaves the body as sent
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.Header.Get("Content-Encoding") != "" || !strings.Contains(string(b), "go_goroutines") {
+		t.Errorf("Content-Encoding %q, body %.100q, %v; want plain text", resp.Header.Get("Content-Encoding"), b, err)
+	}
+}

@@ -67,6 +67,7 @@ func benchListener(b *testing.B) int {
 // BenchmarkWalk is the periodic scan of a small tree (this process's):
 // compare with BenchmarkSnapshot, which reads every process.
 func BenchmarkWalk(b *testing.B) {
+	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Walk(os.Getpid()); err != nil {
 			b.Fatal(err)

@@ -18,6 +18,10 @@ func Children(pid int) ([]int, error) {
 	return kids, nil
 }
 
+// Reparented lists pid's children: the platform files re-parented
+// processes under the process, not a thread.
+func Reparented(pid int) ([]int, error) { return Children(pid) }
+
 func walk(roots []int) (Table, error) {
 	t, err := Snapshot()
 	if err != nil {

@@ -139,43 +139,46 @@ func (h *History) snapshot() snapshot {
 	return s
 }
 
-// ring keeps the latest cap values pushed.
+// ring keeps the latest size values pushed. Its storage grows with what
+// was pushed, up to size, and then wraps: a page that nobody looks at
+// and a child that seldom restarts cost little.
 type ring[T any] struct {
 	buf  []T
-	next int
-	full bool
+	size int
+	next int // once len(buf) == size: where the next value goes
 }
 
-func newRing[T any](capacity int) ring[T] { return ring[T]{buf: make([]T, capacity)} }
+func newRing[T any](size int) ring[T] { return ring[T]{size: max(size, 1)} }
 
 func (r *ring[T]) push(v T) {
-	r.buf[r.next] = v
-	r.next++
-	if r.next == len(r.buf) {
-		r.next, r.full = 0, true
+	if len(r.buf) < r.size {
+		if len(r.buf) == cap(r.buf) {
+			grown := make([]T, len(r.buf), min(r.size, max(8, 2*cap(r.buf))))
+			copy(grown, r.buf)
+			r.buf = grown
+		}
+		r.buf = append(r.buf, v)
+		return
 	}
+	r.buf[r.next] = v
+	r.next = (r.next + 1) % r.size
 }
 
-func (r *ring[T]) len() int {
-	if r.full {
-		return len(r.buf)
-	}
-	return r.next
-}
+func (r *ring[T]) len() int { return len(r.buf) }
 
 // last is the latest value pushed; ok is false when none was.
 func (r *ring[T]) last() (*T, bool) {
-	if r.len() == 0 {
+	switch {
+	case len(r.buf) == 0:
 		return nil, false
+	case len(r.buf) < r.size:
+		return &r.buf[len(r.buf)-1], true
 	}
-	return &r.buf[(r.next-1+len(r.buf))%len(r.buf)], true
+	return &r.buf[(r.next-1+r.size)%r.size], true
 }
 
 // slice copies the values out, oldest first.
 func (r *ring[T]) slice() []T {
-	if !r.full {
-		return append([]T(nil), r.buf[:r.next]...)
-	}
 	return append(append(make([]T, 0, len(r.buf)), r.buf[r.next:]...), r.buf[:r.next]...)
 }
 

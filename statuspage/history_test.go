@@ -1,6 +1,7 @@
 package statuspage
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -114,5 +115,27 @@ func TestHistoryConcurrent(t *testing.T) {
 	wg.Wait()
 	if s := h.snapshot(); s.limit != 4096 || len(s.fds) == 0 {
 		t.Errorf("after the writes: limit %d, %d FD buckets", s.limit, len(s.fds))
+	}
+}
+
+// A ring keeps the latest size values, oldest first, in storage that
+// grows with what was pushed and never past size.
+func TestRingGrowsThenWraps(t *testing.T) {
+	for _, size := range []int{1, 3, 8, 25, 512} {
+		r := newRing[int](size)
+		if _, ok := r.last(); ok || len(r.slice()) != 0 {
+			t.Fatalf("size %d: empty ring has values", size)
+		}
+		for v := 1; v <= 3*size+1; v++ {
+			r.push(v)
+			want := make([]int, 0, size)
+			for w := max(1, v-size+1); w <= v; w++ {
+				want = append(want, w)
+			}
+			last, ok := r.last()
+			if got := r.slice(); !slices.Equal(got, want) || !ok || *last != v || r.len() != len(want) || cap(r.buf) > size {
+				t.Fatalf("size %d after %d pushes: %v (last %v, storage %d), want %v", size, v, got, *last, cap(r.buf), want)
+			}
+		}
 	}
 }

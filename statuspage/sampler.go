@@ -3,6 +3,8 @@ package statuspage
 import (
 	"context"
 	"time"
+
+	"github.com/hsup/hsup/tick"
 )
 
 // SampleFDs feeds h the child's open descriptors: a sample at once, then
@@ -11,16 +13,17 @@ import (
 // known (no child, not counted yet); it must not block (the supervisor's
 // published status is an atomic load).
 func (h *History) SampleFDs(ctx context.Context, every time.Duration, read func() (open int, limit uint64, ok bool)) error {
-	t := time.NewTicker(every)
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
-		if open, limit, ok := read(); ok {
-			h.FDs(time.Now(), open, limit)
-		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
+		if open, limit, ok := read(); ok {
+			h.FDs(time.Now(), open, limit)
+		}
+		t.Reset(tick.Next(time.Now(), every)) // on the second, with hsup's other loops
 	}
 }

@@ -47,7 +47,7 @@ func (s *Supervisor) exited(code int) {
 	if s.st.State == Starting || s.st.State == Running {
 		s.reason, s.detail = ReasonExit, exitSentence(code)
 	}
-	s.healthyFor = 0
+	s.healthyFor, s.ranFor = 0, time.Since(c.started)
 	if !s.st.RunningSince.IsZero() {
 		s.healthyFor = time.Since(s.st.RunningSince)
 	}
@@ -178,6 +178,7 @@ func (s *Supervisor) backoff() []zap.Field {
 	if looping { // retry at the cap: a crash loop gains nothing from fast retries
 		delay = s.cfg.Backoff.Max
 	}
+	delay = Wait(delay, s.ranFor)
 	if announce {
 		s.log.Warn("crash loop: the child has not run healthy for --backoff-reset in "+strconv.Itoa(s.attempt)+
 			" restarts in a row; retrying every --backoff-max", zap.Int("restarts", s.attempt),

@@ -61,7 +61,7 @@ func (s *Supervisor) startFailed(err error) {
 	se := toStartError(err)
 	s.emit(StartFailed{At: time.Now(), Code: se.Code, Transient: se.Transient, Err: se})
 	f := s.facts()
-	s.healthyFor = 0
+	s.healthyFor, s.ranFor = 0, 0
 	if se.Transient { // hsup's own shortage: not the child's failure, and retried even the first time
 		s.log.Warn("could not start the child: hsup is short of a resource (processes, memory or descriptors); "+
 			"retrying after the backoff. This is not the program's failure", zap.Error(se))

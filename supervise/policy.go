@@ -130,7 +130,9 @@ func (c CrashLoopPolicy) Judge(streak int) (announce, looping, giveUp bool) {
 // BackoffPolicy is the restart delay policy: the ceiling starts at Min and doubles
 // per consecutive restart up to Max; the delay is drawn uniformly between
 // Min and the ceiling (full jitter above the minimum, so Min stays a true
-// minimum). A child that ran healthy for Reset starts over at Min.
+// minimum). A child that ran healthy for Reset starts over at Min. The
+// delay separates two starts of the child, not its end from the next
+// start: see Wait.
 type BackoffPolicy struct {
 	Min, Max, Reset time.Duration
 }
@@ -168,3 +170,11 @@ func (b BackoffPolicy) Next(attempt int, healthyFor time.Duration, u float64) (t
 	attempt = b.NextAttempt(attempt, healthyFor)
 	return b.Delay(attempt, u), attempt + 1
 }
+
+// Wait is how long a restart waits after the child ended, for a delay
+// that separates its starts: the delay less the time the child ran, and
+// nothing once it ran longer. A child that dies at once waits the whole
+// delay, so a crash loop is held to one start per delay; one that served
+// for hours and then wedged comes back at once, since waiting more would
+// only lengthen the outage. runit and s6 space their starts the same way.
+func Wait(delay, ran time.Duration) time.Duration { return max(delay-max(ran, 0), 0) }

@@ -157,3 +157,18 @@ func TestExitStatus(t *testing.T) {
 		})
 	}
 }
+
+func TestWait(t *testing.T) {
+	for _, c := range []struct{ delay, ran, want time.Duration }{
+		{time.Second, 0, time.Second},
+		{time.Second, 400 * time.Millisecond, 600 * time.Millisecond},
+		{time.Second, time.Second, 0},
+		{time.Second, time.Hour, 0},
+		{0, 0, 0},
+		{time.Second, -time.Second, time.Second}, // a clock that went back: never more than the delay
+	} {
+		if got := Wait(c.delay, c.ran); got != c.want {
+			t.Errorf("Wait(%v, ran %v) = %v, want %v", c.delay, c.ran, got, c.want)
+		}
+	}
+}

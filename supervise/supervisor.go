@@ -33,6 +33,7 @@ type Supervisor struct {
 	launching  bool
 	lastPid    int           // the child that exited last, for the log
 	healthyFor time.Duration // how long the child that ended ran healthy, for the backoff reset
+	ranFor     time.Duration // how long the child that ended ran at all, for the backoff's wait
 	warnWhy    string        // the reason of the warning capture asked for
 	sigpipe    bool          // a SIGPIPE was logged once
 	started    bool          // a child has existed: later start failures are restarts, not bad input

@@ -123,12 +123,40 @@ func TestBackoffResetsAfterHealthyRun(t *testing.T) {
 		p := recv(t, h.starter.started, "start")
 		for range 3 { // grow the backoff
 			p.exit(1)
+			until[BackingOff](t, h)
 			p = recv(t, h.starter.started, "restart")
 		}
 		time.Sleep(time.Minute) // healthy (no probe => running at start) for Reset
 		p.exit(1)
-		if e := until[BackingOff](t, h); e.Delay != time.Second || e.Attempt != 1 {
-			t.Fatalf("after a healthy minute: %+v, want the minimum 1s, attempt 1", e)
+		// Attempt 1 again; and the minute it ran is longer than the 1 s
+		// between starts, so it comes back at once.
+		if e := until[BackingOff](t, h); e.Delay != 0 || e.Attempt != 1 {
+			t.Fatalf("after a healthy minute: %+v, want attempt 1 and no wait", e)
+		}
+	})
+}
+
+// The backoff separates starts: a child that ran part of the delay waits
+// the rest of it, one that ran longer comes back at once.
+func TestBackoffCountsFromTheStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := runFake(t, nil)
+		p := recv(t, h.starter.started, "start")
+		time.Sleep(400 * time.Millisecond)
+		p.exit(1)
+		e := until[BackingOff](t, h)
+		t0 := time.Now()
+		p = recv(t, h.starter.started, "restart")
+		if e.Delay != 600*time.Millisecond || time.Since(t0) != 600*time.Millisecond {
+			t.Fatalf("ran 400ms: backoff %v, restarted after %v; want the rest of the 1s minimum, 600ms", e.Delay, time.Since(t0))
+		}
+		time.Sleep(5 * time.Second) // longer than the grown ceiling (2 s)
+		p.exit(1)
+		e = until[BackingOff](t, h)
+		t0 = time.Now()
+		recv(t, h.starter.started, "restart")
+		if e.Delay != 0 || e.Attempt != 2 || time.Since(t0) != 0 {
+			t.Fatalf("ran 5s: %+v, restarted after %v; want attempt 2 with no wait", e, time.Since(t0))
 		}
 	})
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/hsup/hsup/acceptq"
 	"github.com/hsup/hsup/healthcheck"
 	"github.com/hsup/hsup/supervise"
+
+	"github.com/hsup/hsup/tick"
 )
 
 // acceptSettings are --accept-stall and --listen-port.
@@ -80,11 +82,8 @@ func newAcceptMonitor(s settings, log *zap.Logger) *acceptMonitor {
 	if s.accept.stall <= 0 {
 		return nil
 	}
-	m := &acceptMonitor{limit: s.accept.stall, port: s.accept.port, probing: s.health.URL != "", log: log.Named("acceptq")}
+	m := &acceptMonitor{limit: s.accept.stall, port: acceptPort(s), probing: s.health.URL != "", log: log.Named("acceptq")}
 	cheap, cheapLocal, _ := healthcheck.LocalPort(s.health.URL)
-	if m.port == 0 && cheapLocal {
-		m.port = cheap
-	}
 	if m.port == 0 {
 		if s.health.URL != "" {
 			log.Info("accept-queue watch off: the health URL is not on this machine; give --listen-port to watch the app's port",
@@ -95,6 +94,18 @@ func newAcceptMonitor(s settings, log *zap.Logger) *acceptMonitor {
 	deep, deepLocal, _ := healthcheck.LocalPort(s.health.DeepURL)
 	m.probesHere = [2]bool{cheapLocal && cheap == m.port, s.health.DeepURL != "" && deepLocal && deep == m.port}
 	return m
+}
+
+// acceptPort is the port the watch follows: --listen-port, else the
+// health URL's when it is on this machine; 0 when there is none.
+func acceptPort(s settings) int {
+	if s.accept.port != 0 {
+		return s.accept.port
+	}
+	if port, local, _ := healthcheck.LocalPort(s.health.URL); local {
+		return port
+	}
+	return 0
 }
 
 // Last is the last sample of the current (or last) child's accept queue:
@@ -210,7 +221,14 @@ func (w *acceptWatch) turn(ctx context.Context) (time.Duration, *acceptq.Stall) 
 	if st, ok := w.window.Stalled(answered, w.m.limit); ok && running {
 		return 0, &st
 	}
-	return acceptq.Interval(s), nil
+	next := acceptq.Interval(s)
+	if next == acceptq.SlowInterval {
+		next = tick.Next(s.At, next) // on the second, with hsup's other loops
+	}
+	if due, ok := w.window.Due(answered, w.m.limit); ok {
+		next = min(next, max(due.Sub(s.At), 0))
+	}
+	return next, nil
 }
 
 func (w *acceptWatch) find(ctx context.Context) time.Duration {

@@ -79,11 +79,11 @@ func hsupDoes(name string, s settings) string {
 	for _, b := range doctor.Budgets(probeInput(s)) {
 		budget[b.Class] = b
 	}
-	if (name == "noaccept" || name == "emfile") && s.accept.stall > 0 && h.URL != "" {
-		// Connections pile up in the accept queue: the watch sees them
-		// once one waits (a probe, after at most an interval), sampling
-		// an empty queue once a second.
-		took := h.Interval + time.Second + s.accept.stall
+	if (name == "noaccept" || name == "emfile") && !budget["accept_stall"].Off && h.URL != "" {
+		// Connections pile up in the accept queue: the stall is due once
+		// the first that waits (a probe, after at most an interval) has
+		// waited --accept-stall.
+		took := budget["accept_stall"].Worst
 		return fmt.Sprintf("hsup restarts it once connections have waited %s in its accept queue "+
 			"with no probe answered (about %s with only hsup's probes connecting), reason accept_stall", short(s.accept.stall), short(took))
 	}

@@ -23,8 +23,8 @@ func TestSwitchEffect(t *testing.T) {
 		sw    string
 		want  string
 	}{
-		{name: "defaults", sw: "noaccept", want: "; hsup restarts it once connections have waited 2s in its accept queue with no probe answered (about 8s with only hsup's probes connecting), reason accept_stall."},
-		{name: "defaults", sw: "emfile", want: "(about 8s with only hsup's probes connecting), reason accept_stall."},
+		{name: "defaults", sw: "noaccept", want: "; hsup restarts it once connections have waited 2s in its accept queue with no probe answered (about 7s with only hsup's probes connecting), reason accept_stall."},
+		{name: "defaults", sw: "emfile", want: "(about 7s with only hsup's probes connecting), reason accept_stall."},
 		{name: "no accept watch", flags: []string{"--accept-stall=0"}, sw: "noaccept", want: "; hsup restarts it after 3 failed probes (about 17s), reason health."},
 		{name: "defaults", sw: "reset", want: "after 3 failed probes (about 15s), reason health."},
 		{name: "defaults", sw: "deep", want: "after 2 failed deep probes (within about 2m10s), reason deep."},

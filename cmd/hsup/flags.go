@@ -34,7 +34,7 @@ func runFlags() []cli.Flag {
 		&cli.Uint64Flag{Name: "nofile", Value: 4096, EnvVars: env("nofile"),
 			Usage: "RLIMIT_NOFILE soft limit for the child, clamped to the hard limit (0 = inherit)"},
 		str("restart", "always", "what a child exit leads to: always, on-failure, never"),
-		dur("backoff-min", time.Second, "first restart delay; the ceiling doubles per consecutive restart"),
+		dur("backoff-min", time.Second, "least time between two starts of the child: a restart waits what is left of it (a child that ran longer comes back at once); the ceiling doubles per consecutive restart"),
 		dur("backoff-max", time.Minute, "cap of the restart delay"),
 		dur("backoff-reset", time.Minute, "healthy run time after which the delay returns to --backoff-min"),
 		num("crash-loop", 10, "consecutive restarts without --backoff-reset of healthy running that make a crash loop: "+

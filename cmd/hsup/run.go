@@ -198,15 +198,16 @@ func oneP() {
 	softMemoryLimit()
 }
 
-// softMemoryLimit: hsup's live heap is about 1 MiB, but the Go heap grows
+// softMemoryLimit: hsup's live heap is under 1 MiB, but the Go heap grows
 // to its 4 MiB minimum goal and keeps the pages; a soft limit makes the
-// scavenger hand them back (about 1.5 MiB). The limit counts the runtime's
-// own memory too (about 7 MiB with the live heap), so at 9 MiB and below
-// the GC runs nearly nonstop; at defaultMemoryLimit it runs some 20 times
-// a minute instead of 4, for 0.01-0.04 CPU-s a minute (README, "Memory at
-// steady state"; test/bench --parts=memory --memory-remedies). GOMEMLIMIT
-// overrides (GOMEMLIMIT=off: none). Set through the API, not the
-// environment, so the child does not inherit it.
+// scavenger hand them back. The limit counts the runtime's own memory
+// too (about 7 MiB in all at idle), so it also sets how often the GC runs:
+// at defaultMemoryLimit some 12 times a minute with /metrics scraped every
+// 15 s, for about 0.01 CPU-s a minute, against 1 a minute at 10 MiB and
+// some 250 at 6 MiB (README, "Memory at steady state"; test/bench
+// --parts=memory --memory-remedies). GOMEMLIMIT overrides (GOMEMLIMIT=off:
+// none). Set through the API, not the environment, so the child does not
+// inherit it.
 func softMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
@@ -214,7 +215,7 @@ func softMemoryLimit() {
 }
 
 // defaultMemoryLimit is hsup's soft memory limit unless GOMEMLIMIT is set.
-const defaultMemoryLimit = 10 << 20
+const defaultMemoryLimit = 8 << 20
 
 // actor is a companion of the supervisor in the run group: it runs until
 // its context is done, and its error is logged, never dropped.

@@ -37,6 +37,7 @@ func probeInput(s settings) doctor.Input {
 		DeepURL: h.DeepURL, DeepInterval: h.DeepInterval, DeepTimeout: h.DeepTimeout, DeepFailures: h.DeepFailures,
 		HeartbeatField: h.HeartbeatField, HeartbeatStale: h.HeartbeatStale,
 		BusyFailures: h.BusyFailures, StartupGrace: h.StartupGrace,
+		AcceptStall: s.accept.stall, AcceptWatched: acceptPort(s) != 0,
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"github.com/hsup/hsup/proctree"
 	"github.com/hsup/hsup/reaper"
 	"github.com/hsup/hsup/supervise"
+
+	"github.com/hsup/hsup/tick"
 )
 
 // tree is the child's process tree as hsup can see it: the child's
@@ -27,7 +29,7 @@ func tree(pid int) []proctree.Proc {
 	}
 	roots := []int{pid}
 	var out []proctree.Proc
-	kids, _ := proctree.Children(os.Getpid())
+	kids, _ := proctree.Reparented(os.Getpid()) // orphans; the children hsup forked are Owned
 	for _, k := range kids {
 		if k == pid || reaper.Owned(k) {
 			continue
@@ -105,7 +107,7 @@ func (m treeMonitor) Watch(ctx context.Context, pid int, report func(supervise.R
 			}
 		}
 		report(supervise.Report{Tree: members})
-		timer.Reset(m.interval)
+		timer.Reset(tick.Next(time.Now(), m.interval))
 	}
 }
 

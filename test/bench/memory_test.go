@@ -80,9 +80,9 @@ func TestMemoryBuilds(t *testing.T) {
 		"CGO_ENABLED=0 go build -trimpath -ldflags=-s -w -tags=urfave_cli_no_docs,nethttpomithttp2",
 		"scripts/release.sh",
 		"scripts/release.sh GOMEMLIMIT=off",
-		"scripts/release.sh GOMEMLIMIT=12MiB",
-		"scripts/release.sh GOMEMLIMIT=9MiB",
+		"scripts/release.sh GOMEMLIMIT=10MiB",
 		"scripts/release.sh GOMEMLIMIT=7MiB",
+		"scripts/release.sh GOMEMLIMIT=6MiB",
 	}
 	var got []string
 	for _, b := range memoryBuilds(true) {

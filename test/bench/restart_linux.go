@@ -15,9 +15,11 @@ import (
 const minUptime = 1200 * time.Millisecond
 
 var (
-	hsupRestartFast     = []string{"--backoff-min=0"}
-	hsupRestartDefaults = []string{"--backoff-reset=0s"} // every restart is the first: 1 s backoff
-	// The foundation issue's figure: a first restart waiting --backoff-min=100ms.
+	hsupRestartFast = []string{"--backoff-min=0"}
+	// Every restart is the first; the child ran minUptime, longer than the
+	// 1 s backoff that separates starts, so none waits.
+	hsupRestartDefaults = []string{"--backoff-reset=0s"}
+	// The foundation issue's figure: a first restart under --backoff-min=100ms.
 	hsupRestart100ms = []string{"--backoff-min=100ms", "--backoff-reset=0s"}
 )
 

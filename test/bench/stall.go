@@ -133,8 +133,8 @@ func (v stallVariant) watchOn() bool {
 }
 
 // stallVariants are the watch on and off, each without and with a client.
-// --backoff-reset=0s makes every wedge a first restart (1 s wait) instead
-// of escalating the backoff; it does not touch detection.
+// --backoff-reset=0s makes every wedge a first restart instead of
+// escalating the backoff; it does not touch detection.
 func stallVariants(poll time.Duration) []stallVariant {
 	on := stallVariant{watch: "on (defaults)", flags: []string{"--backoff-reset=0s"}}
 	off := stallVariant{watch: "off (--accept-stall=0)", flags: []string{"--accept-stall=0", "--backoff-reset=0s"}}

@@ -6,7 +6,7 @@ import (
 )
 
 // wedgeStallTargets holds every other tight hsup row of the wedge part
-// (the watch off, a 1 s stall, no first-restart wait) to the same 2x
+// (the watch off, a 1 s stall) to the same 2x
 // against monit as hsup (tight), so the table says which settings meet it.
 func wedgeStallTargets(p *PeersReport) []Target {
 	m := findTiming(p.Wedge, peerMonit.name)
