@@ -206,8 +206,8 @@ func (m *Monitor) probeLoop(ctx context.Context, kind Kind, url string, delay, i
 			next = min(interval, StartupProbeInterval)
 		}
 		at := start.Add(next)
-		if next >= 2*time.Second { // on the second, with hsup's other loops; shorter intervals are kept exact
-			at = tick.Round(at, time.Second)
+		if next >= 2*time.Second { // on the second, with hsup's other loops, never later; shorter intervals are kept exact
+			at = tick.Floor(at, time.Second)
 		}
 		delay = max(at.Sub(m.clock.Now()), 0)
 	}

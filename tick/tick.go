@@ -15,15 +15,16 @@ func Next(now time.Time, every time.Duration) time.Duration {
 	return at.Sub(now)
 }
 
-// Round is at rounded to the nearest multiple of grain on the wall
-// clock, for work due at a moment of its own (the next probe, an
-// interval after the last), which then wakes with the loops that use
-// Next(now, grain). Only at's wall clock reading moves: the result keeps
-// at's monotonic reading shifted by the same amount, so comparisons with
-// other times of this process stay monotonic. grain <= 0 leaves at as it is.
-func Round(at time.Time, grain time.Duration) time.Time {
+// Floor is at rounded down to a multiple of grain on the wall clock, for
+// work due at a moment of its own (the next probe, an interval after the
+// last), which then wakes with the loops that use Next(now, grain) and
+// never later than it was due: a probe interval is a promise. Only at's
+// wall clock reading decides: the result keeps at's monotonic reading
+// shifted by the same amount, so comparisons with other times of this
+// process stay monotonic. grain <= 0 leaves at as it is.
+func Floor(at time.Time, grain time.Duration) time.Time {
 	if grain <= 0 {
 		return at
 	}
-	return at.Add(at.Round(grain).Sub(at.Round(0)))
+	return at.Add(at.Truncate(grain).Sub(at.Round(0)))
 }

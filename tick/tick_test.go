@@ -47,26 +47,26 @@ func TestNextAligns(t *testing.T) {
 	}
 }
 
-func TestRound(t *testing.T) {
+func TestFloor(t *testing.T) {
 	now := time.Now()                 // with a monotonic reading
 	base := now.Truncate(time.Second) // a whole second, wall clock only
 	for _, c := range []struct {
 		at, want time.Duration // after base
 	}{
 		{5*time.Second + 300*time.Millisecond, 5 * time.Second},
-		{5*time.Second + 700*time.Millisecond, 6 * time.Second},
+		{5*time.Second + 999*time.Millisecond, 5 * time.Second},
 		{5 * time.Second, 5 * time.Second},
 	} {
 		at := now.Add(c.at - now.Sub(base)) // monotonic reading kept
-		got := Round(at, time.Second)
-		if !got.Round(0).Equal(base.Add(c.want)) {
-			t.Errorf("Round(base+%v) = %v, want base+%v", c.at, got.Sub(base), c.want)
+		got := Floor(at, time.Second)
+		if !got.Round(0).Equal(base.Add(c.want)) || got.After(at) {
+			t.Errorf("Floor(base+%v) = base+%v, want base+%v and never later", c.at, got.Sub(base), c.want)
 		}
 		if got.Sub(now) != c.want-now.Sub(base) { // the monotonic readings agree with the wall
-			t.Errorf("Round(base+%v): %v after now on the monotonic clock, want %v", c.at, got.Sub(now), c.want-now.Sub(base))
+			t.Errorf("Floor(base+%v): %v after now on the monotonic clock, want %v", c.at, got.Sub(now), c.want-now.Sub(base))
 		}
 	}
-	if at := now.Add(time.Second); !Round(at, 0).Equal(at) {
+	if at := now.Add(time.Second); !Floor(at, 0).Equal(at) {
 		t.Error("grain 0 must leave the time as it is")
 	}
 }

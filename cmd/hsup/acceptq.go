@@ -225,8 +225,10 @@ func (w *acceptWatch) turn(ctx context.Context) (time.Duration, *acceptq.Stall) 
 	if next == acceptq.SlowInterval {
 		next = tick.Next(s.At, next) // on the second, with hsup's other loops
 	}
-	if due, ok := w.window.Due(answered, w.m.limit); ok {
-		next = min(next, max(due.Sub(s.At), 0))
+	// Sample again when a stall would be due (already past: the rule holds
+	// but waits for the child's first answer, at the cadence).
+	if due, ok := w.window.Due(answered, w.m.limit); ok && due.After(s.At) {
+		next = min(next, due.Sub(s.At))
 	}
 	return next, nil
 }

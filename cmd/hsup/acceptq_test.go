@@ -203,6 +203,39 @@ func TestAcceptMonitorWaitsForTheFirstAnswer(t *testing.T) {
 	}
 }
 
+// While the rule holds but waits for the child's first answer, the watch
+// samples at its cadence: a stall already due must not make it spin.
+func TestAcceptWatchDoesNotSpinBeforeTheFirstAnswer(t *testing.T) {
+	const limit = 200 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	m := newAcceptMonitor(settings{accept: acceptSettings{stall: limit}, health: healthcheck.Config{URL: "http://" + ln.Addr().String() + "/health"}},
+		zaptest.NewLogger(t))
+	m.st = acceptState{pid: os.Getpid()} // not running: no probe answered
+	w := &acceptWatch{m: m, pid: os.Getpid(), log: zaptest.NewLogger(t)}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if next, st := w.turn(ctx); !w.found || next != 0 || st != nil {
+		t.Fatalf("first turn: found %v, next %v, stall %v; want the socket found", w.found, next, st)
+	}
+	dial(t, ln.Addr().String(), 1)
+	start := time.Now()
+	for time.Since(start) < limit+time.Second {
+		next, st := w.turn(ctx)
+		if st != nil {
+			t.Fatalf("stall reported before the first answer: %+v", st)
+		}
+		if _, due := w.window.Stalled(time.Time{}, limit); due && next < acceptq.FastInterval {
+			t.Fatalf("the rule holds and the next turn is in %v: the watch would spin", next)
+		}
+		timer := time.NewTimer(next) // the watch's own cadence
+		<-timer.C
+	}
+}
+
 // A probe answered while connections wait means the child still accepts.
 func TestAcceptMonitorAnsweredProbeIsLife(t *testing.T) {
 	const limit = 600 * time.Millisecond
@@ -278,3 +311,4 @@ func slowAcceptor(ctx context.Context, ln net.Listener, every time.Duration) {
 		}
 	}
 }
+
