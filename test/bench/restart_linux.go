@@ -15,7 +15,9 @@ import (
 const minUptime = 1200 * time.Millisecond
 
 var (
-	hsupRestartFast = []string{"--backoff-min=0"}
+	// --backoff-reset=0s: twenty kills less than --backoff-reset apart are
+	// a crash loop (--crash-loop, 10) otherwise.
+	hsupRestartFast = []string{"--backoff-min=0", "--backoff-reset=0s"}
 	// Every restart is the first; the child ran minUptime, longer than the
 	// 1 s backoff that separates starts, so none waits.
 	hsupRestartDefaults = []string{"--backoff-reset=0s"}
