@@ -261,3 +261,32 @@ func TestSampleTwoSocketsOnAPort(t *testing.T) {
 		t.Errorf("sample %+v: want the fuller of the two queues (2 to 4) on %s", s, a.Addr())
 	}
 }
+
+// A socket bound to the wildcard address is found by the lookup too (the
+// kernel's listener lookup for 0.0.0.0), and agrees with the dump.
+func TestLookupWildcardListener(t *testing.T) {
+	ln, err := net.Listen("tcp4", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := Find(ctx, os.Getpid(), port)
+	if err != nil || l.one == nil || !l.one.IsUnspecified() {
+		t.Fatalf("Find = %+v, %v; want the one wildcard socket, read by lookup", l, err)
+	}
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := sampleUntil(t, ctx, l, func(s Sample) bool { return s.Queue == 1 })
+	viaDump := l
+	viaDump.one = nil
+	d, err := viaDump.Sample(ctx)
+	if err != nil || d.Queue != s.Queue || d.Backlog != s.Backlog || d.Addr != s.Addr || !slices.Equal(d.Members, s.Members) {
+		t.Errorf("lookup %+v; dump %+v, %v", s, d, err)
+	}
+}

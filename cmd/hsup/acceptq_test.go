@@ -311,4 +311,3 @@ func slowAcceptor(ctx context.Context, ln net.Listener, every time.Duration) {
 		}
 	}
 }
-
