@@ -202,9 +202,9 @@ func oneP() {
 // to its 4 MiB minimum goal and keeps the pages; a soft limit makes the
 // scavenger hand them back. The limit counts the runtime's own memory
 // too (about 7 MiB in all at idle), so it also sets how often the GC runs:
-// at defaultMemoryLimit some 12 times a minute with /metrics scraped every
-// 15 s, for about 0.01 CPU-s a minute, against 1 a minute at 10 MiB and
-// some 250 at 6 MiB (README, "Memory at steady state"; test/bench
+// at defaultMemoryLimit some 13 times a minute with /metrics scraped every
+// 15 s, for about 0.015 CPU-s a minute, against 1 a minute at 10 MiB and
+// some 200 at 6 MiB (README, "Memory at steady state"; test/bench
 // --parts=memory --memory-remedies). GOMEMLIMIT overrides (GOMEMLIMIT=off:
 // none). Set through the API, not the environment, so the child does not
 // inherit it.
