@@ -144,27 +144,25 @@ func (l Listener) sample(ctx context.Context) (Sample, error) {
 
 // lookupOne reads the one socket on the port by a lookup, when Find saw
 // only one: false when it is not ours any more (it went, or another took
-// the port), and the dump decides.
-func (l Listener) lookupOne() (diagSock, bool, error) {
+// the port) or the lookup failed, and the dump decides: the lookup only
+// saves work, the dump is what the sample rests on.
+func (l Listener) lookupOne() (diagSock, bool) {
 	if l.one == nil {
-		return diagSock{}, false, nil
+		return diagSock{}, false
 	}
 	d, ok, err := diagOne(l.one, l.Port)
 	if err != nil || !ok {
-		return diagSock{}, false, err
+		return diagSock{}, false
 	}
 	_, ours := l.sockets[d.inode]
-	return d, ours, nil
+	return d, ours
 }
 
 // sampleDiag reads the queue through sock_diag, and, only while
 // connections wait, which ones and how long the oldest has waited (a
 // second dump, of the family's connections).
 func (l Listener) sampleDiag() (Sample, error) {
-	d, found, err := l.lookupOne()
-	if err != nil {
-		return Sample{}, err
-	}
+	d, found := l.lookupOne()
 	for _, f := range l.families {
 		if l.one != nil && found {
 			break

@@ -5,16 +5,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/hsup/hsup/acceptq"
+	"github.com/hsup/hsup/test/hsuptest"
 )
 
 // loadChild is one child the load part runs under hsup.
@@ -95,80 +92,16 @@ func loadOnce(ctx context.Context, bin, tmp string, o loadOptions, c loadChild) 
 	}
 	lctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
-	queue := sampleQueue(lctx, running.pid(), port)
-	row.Served, row.Failed = hammerAll(lctx, "http://"+addr+"/slow?ms="+strconv.FormatInt(o.work.Milliseconds(), 10), o.clients)
+	queue := hsuptest.SampleQueue(lctx, running.pid(), port)
+	row.Served, row.Failed = hsuptest.Hammer(lctx, "http://"+addr+"/slow?ms="+strconv.FormatInt(o.work.Milliseconds(), 10), o.clients)
 	q := <-queue
-	if q.err != nil {
-		return row, q.err
+	if q.Err != nil {
+		return row, q.Err
 	}
-	row.Samples, row.Waiting, row.Longest, row.Backlog = q.samples, q.waiting, q.longest, q.backlog
+	row.Samples, row.Waiting, row.Longest, row.Backlog = q.Samples, q.Waiting, q.Longest, q.Backlog
 	if err := sleepCtx(ctx, loadSettle); err != nil {
 		return row, err
 	}
 	row.Restarts, row.Stalls, row.Failures = countVerdicts(p.snapshot()[from:])
 	return row, nil
-}
-
-// hammerAll runs clients that GET url, each on a fresh connection, again
-// and again until ctx ends, and counts the answers 200 and the rest.
-func hammerAll(ctx context.Context, url string, clients int) (served, failed int64) {
-	var ok, bad atomic.Int64
-	c := fresh(10 * time.Second)
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				code, _ := get(ctx, c, url)
-				switch {
-				case code == http.StatusOK:
-					ok.Add(1)
-				case ctx.Err() == nil:
-					bad.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait() // every request ends with ctx, or within the client's timeout
-	return ok.Load(), bad.Load()
-}
-
-type queueStats struct {
-	samples, waiting, longest, backlog int
-	err                                error
-}
-
-// sampleQueue finds the child's listening socket on port and samples its
-// queue every acceptq.FastInterval until ctx ends; the channel gets what
-// it saw.
-func sampleQueue(ctx context.Context, pid, port int) <-chan queueStats {
-	out := make(chan queueStats, 1)
-	go func() { // ends with ctx
-		var st queueStats
-		defer func() { out <- st }()
-		l, err := acceptq.Find(ctx, pid, port)
-		if err != nil {
-			st.err = fmt.Errorf("find the child's listening socket: %w", err)
-			return
-		}
-		tick := time.NewTicker(acceptq.FastInterval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			s, err := l.Sample(ctx)
-			if err != nil {
-				continue
-			}
-			st.samples++
-			st.backlog = s.Backlog
-			if s.Queue > 0 {
-				st.waiting++
-			}
-			st.longest = max(st.longest, s.Queue)
-		}
-	}()
-	return out
 }

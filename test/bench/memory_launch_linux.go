@@ -80,11 +80,17 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(path), nil
 }
 
-// launchBuild runs `hsup run` of one build over the demo app (from child),
-// with /metrics on a free port, its own --name and --state-dir, and the
-// build's environment added through env(1), which execs hsup in its place.
+// launchBuild runs `hsup run` of one build over the demo app (from child).
 func launchBuild(b hsupBuild, hsupBin, child, tmp string) (*supProc, error) {
-	s, port, err := newSup(tmp, b.Name)
+	return launchMetered(hsupBin, child, tmp, b.Name, "bench-memory", nil, b.Env)
+}
+
+// launchMetered runs `hsup run` (hsupBin) over the demo app (from child),
+// with flags, /metrics on a free port, --name name and a --state-dir of
+// its own; env is added through env(1), which execs hsup in its place
+// (same pid). row names it in errors and in its directory.
+func launchMetered(hsupBin, child, tmp, row, name string, flags, env []string) (*supProc, error) {
+	s, port, err := newSup(tmp, row)
 	if err != nil {
 		return nil, err
 	}
@@ -94,17 +100,17 @@ func launchBuild(b hsupBuild, hsupBin, child, tmp string) (*supProc, error) {
 		return nil, err
 	}
 	s.metric = "http://127.0.0.1:" + strconv.Itoa(mport) + "/metrics"
-	args := []string{"run", "--log-format=json", "--name=bench-memory", "--state-dir=" + filepath.Join(s.dir, "hsup-state"),
-		"--health-url=" + s.url, "--diag-dir=" + filepath.Join(s.dir, "diag"), "--metrics-addr=127.0.0.1:" + strconv.Itoa(mport), "--"}
-	args = append(args, childArgv(child, s.dir, port)...)
-	if len(b.Env) == 0 {
+	args := []string{"run", "--log-format=json", "--name=" + name, "--state-dir=" + filepath.Join(s.dir, "hsup-state"),
+		"--health-url=" + s.url, "--diag-dir=" + filepath.Join(s.dir, "diag"), "--metrics-addr=127.0.0.1:" + strconv.Itoa(mport)}
+	args = append(append(append(args, flags...), "--"), childArgv(child, s.dir, port)...)
+	if len(env) == 0 {
 		return s, s.start(hsupBin, args...)
 	}
-	env, err := exec.LookPath("env")
+	envBin, err := exec.LookPath("env")
 	if err != nil {
-		return s, fmt.Errorf("%s needs env(1): %w", b.Name, err)
+		return s, fmt.Errorf("%s needs env(1): %w", row, err)
 	}
-	return s, s.start(env, append(append(append([]string(nil), b.Env...), hsupBin), args...)...)
+	return s, s.start(envBin, append(append(append([]string(nil), env...), hsupBin), args...)...)
 }
 
 // hsupEntrant measures hsup itself and scrapes its /metrics, counting

@@ -104,27 +104,7 @@ func (l *lineup) launchQuiet(ctx context.Context, bin, tmp string, list []quietH
 // launchQuiet runs `hsup run` at its defaults plus q.flags over the demo
 // app, with /metrics on a free port (the default listens too).
 func launchQuiet(bin, tmp string, q quietHsup) (*supProc, error) {
-	s, port, err := newSup(tmp, q.name)
-	if err != nil {
-		return nil, err
-	}
-	s.isHsup = true
-	mport, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	s.metric = "http://127.0.0.1:" + strconv.Itoa(mport) + "/metrics"
-	args := []string{"run", "--log-format=json", "--name=bench", "--state-dir=" + filepath.Join(s.dir, "hsup-state"),
-		"--health-url=" + s.url, "--diag-dir=" + filepath.Join(s.dir, "diag"), "--metrics-addr=127.0.0.1:" + strconv.Itoa(mport)}
-	args = append(append(append(args, q.flags...), "--"), childArgv(bin, s.dir, port)...)
-	if len(q.env) == 0 {
-		return s, s.start(bin, args...)
-	}
-	env, err := exec.LookPath("env")
-	if err != nil {
-		return s, fmt.Errorf("%s needs env(1): %w", q.name, err)
-	}
-	return s, s.start(env, append(append(append([]string(nil), q.env...), bin), args...)...) // env execs hsup: same pid
+	return launchMetered(bin, bin, tmp, q.name, "bench", q.flags, q.env)
 }
 
 // quietMark is what the quiet part reads of one hsup at the start and
