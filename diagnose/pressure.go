@@ -39,11 +39,13 @@ type Pressure struct {
 	Limit       uint64
 	LimitSource fdlimit.Source
 	Log         *zap.Logger // may be nil
+	// SoftLimit reads the child's own soft limit; nil is
+	// fdlimit.SoftLimit. An error means "not the child's yet, or not
+	// readable": Limit is judged against instead.
+	SoftLimit func(pid int) (uint64, error)
 
-	// count and softLimit are the measurement seams: nil means package
-	// fdlimit's Count and SoftLimit.
-	count     func(pid int) (int, error)
-	softLimit func(pid int) (uint64, error)
+	// count is the measurement seam: nil means fdlimit.Count.
+	count func(pid int) (int, error)
 }
 
 // Action is what one count leads to.
@@ -182,7 +184,7 @@ type meter struct {
 
 // meter is a meter on p's fallback and seams.
 func (p *Pressure) meter(log *zap.Logger) *meter {
-	m := &meter{log: log, fallback: p.Limit, source: p.LimitSource, count: p.count, softLimit: p.softLimit}
+	m := &meter{log: log, fallback: p.Limit, source: p.LimitSource, count: p.count, softLimit: p.SoftLimit}
 	if m.count == nil {
 		m.count = fdlimit.Count
 	}

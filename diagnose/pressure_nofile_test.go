@@ -63,7 +63,7 @@ func TestWatchJudgesAgainstFallback(t *testing.T) {
 				f := &fakeCounts{}
 				f.open.Store(230)
 				p := &Pressure{Interval: time.Second, Limit: tt.limit, LimitSource: tt.source, Log: zap.New(core),
-					count: f.count, softLimit: unreadable}
+					count: f.count, SoftLimit: unreadable}
 				readings, _, _ := watchVirtual(t, p)
 				time.Sleep(5 * time.Second)
 				synctest.Wait()

@@ -76,7 +76,7 @@ func watchVirtual(t *testing.T, p *Pressure) (chan Reading, context.CancelFunc, 
 func TestWatchWarnsOncePerCrossing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeCounts{limit: 200}
-		p := &Pressure{Warn: 0.8, Interval: 10 * time.Second, Log: zaptest.NewLogger(t), count: f.count, softLimit: f.softLimit}
+		p := &Pressure{Warn: 0.8, Interval: 10 * time.Second, Log: zaptest.NewLogger(t), count: f.count, SoftLimit: f.softLimit}
 		f.open.Store(10)
 		readings, _, _ := watchVirtual(t, p)
 		var acts []Action
@@ -106,7 +106,7 @@ func TestWatchReportsRestartAndReturns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := &fakeCounts{limit: 200}
 		f.open.Store(185)
-		p := &Pressure{Warn: 0.8, Restart: 0.9, Interval: time.Second, Log: zaptest.NewLogger(t), count: f.count, softLimit: f.softLimit}
+		p := &Pressure{Warn: 0.8, Restart: 0.9, Interval: time.Second, Log: zaptest.NewLogger(t), count: f.count, SoftLimit: f.softLimit}
 		readings, _, done := watchVirtual(t, p)
 		if r := <-readings; r.Action != ActRestart || r.Detail != "185 of 200 file descriptors open" {
 			t.Fatalf("reading %+v, want a restart with its sentence", r)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -157,3 +158,25 @@ var shimExecutable = sync.OnceValues(func() (string, error) {
 	}
 	return os.Executable()
 })
+
+// errStillShim: the child has not yet exec'd its program.
+var errStillShim = errors.New("the child is still hsup's " + nofileExecName + " shim")
+
+// childSoftLimit is the FD-pressure watch's read of the child's soft
+// RLIMIT_NOFILE. For its first milliseconds the child is the
+// _nofile-exec shim, whose limit is still hsup's own until it sets the
+// child's and execs: a read then is no fact about the child, and the
+// watch judges against the limit the shim gives instead (nofilePlan.watch).
+func childSoftLimit(pid int) (uint64, error) {
+	if cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); err == nil && isShim(cmdline) {
+		return 0, errStillShim
+	}
+	return fdlimit.SoftLimit(pid)
+}
+
+// isShim reports whether a /proc/PID/cmdline is the _nofile-exec shim's:
+// hsup's path, then the command.
+func isShim(cmdline []byte) bool {
+	args := bytes.SplitN(cmdline, []byte{0}, 3)
+	return len(args) > 1 && string(args[1]) == nofileExecName
+}

@@ -211,3 +211,23 @@ func TestExecFailure(t *testing.T) {
 		})
 	}
 }
+
+// The FD-pressure watch does not take the shim's limit for the child's:
+// the shim is told by its argv, as /proc/PID/cmdline has it.
+func TestIsShim(t *testing.T) {
+	z := func(args ...string) []byte { return []byte(strings.Join(args, "\x00") + "\x00") }
+	for _, c := range []struct {
+		cmdline []byte
+		want    bool
+	}{
+		{z("/usr/local/bin/hsup", nofileExecName, "--nofile=4096", "--", "/usr/bin/python3", "python3", "server.py"), true},
+		{z("python3", "server.py"), false},
+		{z("/usr/local/bin/hsup", "demo-app", "--addr", "127.0.0.1:8787"), false}, // the program may be hsup's own binary
+		{z("/usr/local/bin/hsup"), false},
+		{nil, false}, // a zombie's cmdline is empty
+	} {
+		if got := isShim(c.cmdline); got != c.want {
+			t.Errorf("isShim(%q) = %v, want %v", c.cmdline, got, c.want)
+		}
+	}
+}

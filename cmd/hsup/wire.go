@@ -60,6 +60,7 @@ func wire(s settings, log *zap.Logger, m *metrics.Metrics, nofile nofilePlan, on
 	}
 	w.cfg.Watchers = []supervise.Monitor{pressureMonitor{&diagnose.Pressure{
 		Warn: warn, Restart: s.fdRestart, Interval: fdInterval(s), Limit: nofile.watch, LimitSource: nofile.source, Log: log,
+		SoftLimit: childSoftLimit,
 	}}, treeMonitor{interval: treeInterval}}
 	if w.accept != nil {
 		w.cfg.Watchers = append(w.cfg.Watchers, w.accept)
