@@ -1,7 +1,6 @@
 package diagnose
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"time"
@@ -150,12 +148,24 @@ func isExecutable(path string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
+// maxGoroutineDump caps hsup's own goroutine dump: a few dozen goroutines
+// need a few KiB, so only a runaway leak is cut.
+const maxGoroutineDump = 4 << 20
+
+// goroutines dumps hsup's goroutines with runtime.Stack, the text of
+// pprof's goroutine profile at debug=2. It does not use runtime/pprof:
+// linking it links runtime.MemProfile, which keeps the runtime's heap
+// sampling on, and the buckets it fills stay for hsup's life. Without
+// it (the release build has no --pprof) the linker turns sampling off.
 func (r *run) goroutines(context.Context) error {
-	var buf bytes.Buffer
-	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
-		return fmt.Errorf("dump hsup's goroutines: %w", err)
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) || len(buf) >= maxGoroutineDump {
+			return r.b.write("hsup-goroutines.txt", buf[:n])
+		}
+		buf = make([]byte, 2*len(buf))
 	}
-	return r.b.write("hsup-goroutines.txt", buf.Bytes())
 }
 
 // lsof writes lsof.txt and parses it for top_files. Whatever lsof printed

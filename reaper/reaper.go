@@ -35,8 +35,12 @@ func Start(cmd *exec.Cmd) error {
 }
 
 // Wait waits for cmd, started by Start, as cmd.Wait does, then releases its
-// pid.
+// pid. On Linux it first waits for the exit with Exited, which holds no OS
+// thread; cmd.Wait then returns at once.
 func Wait(cmd *exec.Cmd) error {
+	if cmd.Process != nil {
+		_ = awaitExit(cmd.Process.Pid) // whatever failed, cmd.Wait says it
+	}
 	err := cmd.Wait()
 	if cmd.Process != nil {
 		Release(cmd.Process.Pid)

@@ -98,3 +98,6 @@ func childPids() []int {
 	}
 	return pids
 }
+
+// awaitExit is Exited: reaper.Wait waits on a pidfd.
+func awaitExit(pid int) error { return Exited(pid) }

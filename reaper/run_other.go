@@ -14,3 +14,6 @@ func Run(ctx context.Context) {}
 // Subreaper is Linux-only (PR_SET_CHILD_SUBREAPER); elsewhere descendants
 // are found by walking parent pids at stop time.
 func Subreaper() error { return errors.ErrUnsupported }
+
+// awaitExit returns at once: elsewhere cmd.Wait waits.
+func awaitExit(int) error { return nil }

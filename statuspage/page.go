@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -73,7 +74,11 @@ func New(opts Options) *Page {
 //go:embed page.html
 var pageHTML string
 
-var pageTmpl = template.Must(template.New("page").Parse(pageHTML))
+// pageTmpl parses the page when it is first served: a parsed template is
+// tens of KiB that an hsup nobody looks at would hold for its whole life.
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(pageHTML))
+})
 
 // csp forbids scripts and every fetch: the page is one document with
 // inline styles and SVG, by construction.
@@ -89,7 +94,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := pageTmpl.Execute(&buf, p.view()); err != nil {
+	if err := pageTmpl().Execute(&buf, p.view()); err != nil {
 		http.Error(w, "status page: "+err.Error(), http.StatusInternalServerError)
 		return
 	}

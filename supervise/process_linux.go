@@ -3,11 +3,10 @@
 package supervise
 
 import (
-	"errors"
 	"os/exec"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/hsup/hsup/reaper"
 )
 
 // sysProcAttr puts the child in process group pgid (its lifeline's; 0:
@@ -27,21 +26,15 @@ const pidPinnedAtExit = true
 // group pgid (its lifeline included), then reaps it. Nothing of the group
 // may outlive the child: a grandchild that ignored the stop signal, or one
 // a crashed child left behind, would keep the port after the restart.
-// Waiting with WNOWAIT first keeps the child a zombie while the group is
-// killed, so neither its pid nor the pgid (pinned by the lifeline, or the
-// child itself) can have been reused by an unrelated process.
+// Waiting for the exit first without reaping it (reaper.Exited) keeps the
+// child a zombie while the group is killed, so neither its pid nor the
+// pgid (pinned by the lifeline, or the child itself) can have been reused
+// by an unrelated process.
 //
 // exited runs before the group kill, while the child's pid is still pinned
 // (a zombie) and its orphans are already re-parented to hsup.
 func waitAndClean(cmd *exec.Cmd, pgid int, exited func()) error {
-	pid := cmd.Process.Pid
-	var info unix.Siginfo
-	for {
-		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
+	_ = reaper.Exited(cmd.Process.Pid) // whatever failed, cmd.Wait says it
 	exited()
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	return cmd.Wait()

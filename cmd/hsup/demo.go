@@ -16,9 +16,9 @@ import (
 	"github.com/hsup/hsup/fdlimit"
 )
 
-func demoCommand() *cli.Command {
+func demoCommand(rf []cli.Flag) *cli.Command {
 	flags := append([]cli.Flag{&cli.IntFlag{Name: "port", Value: 8787, EnvVars: env("demo-port"),
-		Usage: "port of the demo app on 127.0.0.1"}}, runFlags()...)
+		Usage: "port of the demo app on 127.0.0.1"}}, rf...)
 	return &cli.Command{
 		Name:  "demo",
 		Usage: "supervise hsup's built-in demo web app and flip its failure switches with curl",

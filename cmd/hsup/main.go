@@ -32,6 +32,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
+	// One set of run flags for every command that takes them: the app is
+	// alive for all of `hsup run`, and five copies of some sixty flags
+	// were a tenth of its live heap. Only one command runs, so sharing
+	// the Flag values is safe.
+	rf := runFlags()
 	app := &cli.App{
 		Name:    "hsup",
 		Usage:   "run a program in the foreground and restart it when it exits or stops serving",
@@ -44,10 +49,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 		HideHelpCommand: true,
 		Commands: []*cli.Command{
-			runCommand(), demoCommand(), checkCommand(), doctorCommand(),
+			runCommand(rf), demoCommand(rf), checkCommand(), doctorCommand(rf),
 			statusCommand(), restartCommand(), captureCommand(), // status.go
 			bundlesCommand(), // bundles.go
-			systemdCommand(), launchdCommand(), versionCommand(), demoAppCommand(), lifelineCommand(), nofileExecCommand(),
+			systemdCommand(rf), launchdCommand(rf), versionCommand(), demoAppCommand(), lifelineCommand(), nofileExecCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/hsup/hsup/softlimit"
 )
 
 // TestSoftMemoryLimit: hsup sets its own soft memory limit through the
@@ -21,7 +26,7 @@ func TestSoftMemoryLimit(t *testing.T) {
 		env  string
 		want int64
 	}{
-		{name: "unset: the default", env: "", want: defaultMemoryLimit},
+		{name: "unset: the default", env: "", want: softlimit.Default.Floor},
 		{name: "set: the environment wins", env: "64MiB", want: sentinel},
 		{name: "off: the environment wins", env: "off", want: sentinel},
 	}
@@ -29,7 +34,9 @@ func TestSoftMemoryLimit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("GOMEMLIMIT", tt.env)
 			debug.SetMemoryLimit(sentinel)
-			softMemoryLimit()
+			if owned := softMemoryLimit(); owned != (tt.env == "") {
+				t.Errorf("softMemoryLimit() = %v with GOMEMLIMIT=%q: hsup keeps the limit only when it set it", owned, tt.env)
+			}
 			if got := debug.SetMemoryLimit(-1); got != tt.want {
 				t.Errorf("memory limit %d, want %d", got, tt.want)
 			}
@@ -39,5 +46,28 @@ func TestSoftMemoryLimit(t *testing.T) {
 				t.Errorf("the child's environment has %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// The keeper runs only when hsup set the limit; it starts at the floor
+// and stops with its context.
+func TestMemoryLimitKeeper(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	if as := memoryLimitKeeper(zap.NewNop(), false); as != nil {
+		t.Fatalf("with GOMEMLIMIT set: %d actors, want none", len(as))
+	}
+	as := memoryLimitKeeper(zap.NewNop(), true)
+	if len(as) != 1 {
+		t.Fatalf("%d actors, want 1", len(as))
+	}
+	debug.SetMemoryLimit(1 << 40)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := as[0].run(ctx); err != nil {
+		t.Fatalf("%s: %v", as[0].name, err)
+	}
+	if got := debug.SetMemoryLimit(-1); got != softlimit.Default.Floor {
+		t.Errorf("limit %d after the keeper ran, want the floor %d", got, softlimit.Default.Floor)
 	}
 }

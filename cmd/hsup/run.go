@@ -24,11 +24,12 @@ import (
 	"github.com/hsup/hsup/fdlimit"
 	"github.com/hsup/hsup/metrics"
 	"github.com/hsup/hsup/reaper"
+	"github.com/hsup/hsup/softlimit"
 	"github.com/hsup/hsup/supervise"
 	"github.com/hsup/hsup/systemd"
 )
 
-func runCommand() *cli.Command {
+func runCommand(rf []cli.Flag) *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run PROGRAM as a supervised foreground child",
@@ -41,7 +42,7 @@ func runCommand() *cli.Command {
 			"2 bad flags or unusable --state-dir or output files; 69 gave up on a crash loop (--give-up-after);\n" +
 			"75 retryable (another hsup runs this --name, the metrics address stayed in use); 126 PROGRAM not\n" +
 			"executable; 127 PROGRAM not found. Every flag is also HSUP_<FLAG>.",
-		Flags: runFlags(),
+		Flags: slices.Clip(rf), // cli appends its help flag: never into rf
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usageError("no PROGRAM given: hsup run [flags] -- PROGRAM [ARGS...]")
@@ -60,7 +61,7 @@ func runCommand() *cli.Command {
 // metrics listener, set the child's FD limit, become the subreaper, wire
 // the monitors, supervise until told to stop, exit with the child's status.
 func superviseProgram(c *cli.Context, s settings, argv []string) error {
-	oneP()
+	ownLimit := tuneRuntime()
 	if err := openFiles(s.files, volumeWait); err != nil {
 		return err
 	}
@@ -110,7 +111,8 @@ func superviseProgram(c *cli.Context, s settings, argv []string) error {
 	w.cfg.Signals = sigs
 	sup := supervise.New(w.cfg)
 	current.Store(sup)
-	code, err := runGroup(log, sup, slices.Concat(companions(srv, w.notifier, sup, rec), page.companions(srv), hk.companions(), op.companions())...)
+	code, err := runGroup(log, sup, slices.Concat(companions(srv, w.notifier, sup, rec), page.companions(srv), hk.companions(), op.companions(),
+		memoryLimitKeeper(log, ownLimit))...)
 	return finish(log, svc, sup, code, err)
 }
 
@@ -189,33 +191,50 @@ func subreaper(log *zap.Logger) {
 	}
 }
 
-// oneP: hsup waits on I/O from one loop; a single P spares the scheduler's
-// spinning threads (about a third of its idle CPU). GOMAXPROCS overrides.
-func oneP() {
+// tuneRuntime: hsup waits on I/O from one loop; a single P spares the
+// scheduler's spinning threads (about a third of its idle CPU).
+// GOMAXPROCS overrides. It then sets the soft memory limit, and reports
+// whether hsup keeps it (softMemoryLimit).
+func tuneRuntime() (ownsMemoryLimit bool) {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 	}
-	softMemoryLimit()
+	return softMemoryLimit()
 }
 
 // softMemoryLimit: hsup's live heap is under 1 MiB, but the Go heap grows
 // to its 4 MiB minimum goal and keeps the pages; a soft limit makes the
 // scavenger hand them back. The limit counts the runtime's own memory
-// too (about 7 MiB in all at idle), so it also sets how often the GC runs:
-// at defaultMemoryLimit some 13 times a minute with /metrics scraped every
-// 15 s, for about 0.015 CPU-s a minute, against 1 a minute at 10 MiB and
-// some 200 at 6 MiB (README, "Memory at steady state"; test/bench
-// --parts=memory --memory-remedies). GOMEMLIMIT overrides (GOMEMLIMIT=off:
-// none). Set through the API, not the environment, so the child does not
-// inherit it.
-func softMemoryLimit() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
+// too (about 6.5 MiB in all at idle), so it also sets how often the GC
+// runs: at 7 MiB (softlimit.Default.Floor) about 8 times a minute with
+// /metrics scraped every 15 s, at 6 MiB some 250 (README, "Memory at
+// steady state"; test/bench --parts=memory --memory-remedies). The
+// softlimit actor raises it while the GC runs more than that, should
+// hsup's heap grow. GOMEMLIMIT overrides (GOMEMLIMIT=off: none). Set
+// through the API, not the environment, so the child does not inherit it.
+// It reports whether hsup keeps the limit.
+func softMemoryLimit() bool {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return false
 	}
+	debug.SetMemoryLimit(softlimit.Default.Floor)
+	return true
 }
 
-// defaultMemoryLimit is hsup's soft memory limit unless GOMEMLIMIT is set.
-const defaultMemoryLimit = 8 << 20
+// memoryLimitKeeper is the actor that moves hsup's soft memory limit with
+// the GC's cost (package softlimit), when hsup set it.
+func memoryLimitKeeper(log *zap.Logger, owned bool) []actor {
+	if !owned {
+		return nil
+	}
+	moved := func(from, to int64, gcs uint64) {
+		log.Info("soft memory limit moved", zap.Int64("from_bytes", from), zap.Int64("to_bytes", to),
+			zap.Uint64("gc_cycles_last_minute", gcs))
+	}
+	return []actor{{name: "soft memory limit", run: func(ctx context.Context) error {
+		return softlimit.Run(ctx, softlimit.Default, softlimit.Live(debug.SetMemoryLimit), moved)
+	}}}
+}
 
 // actor is a companion of the supervisor in the run group: it runs until
 // its context is done, and its error is logged, never dropped.
@@ -355,4 +374,30 @@ func (t teeWriter) Write(p []byte) (int, error) {
 	_, _ = t.out.Write(p)
 	_, _ = t.tail.Write(p)
 	return len(p), nil
+}
+
+// outputReadSize is the buffer the child's output pipe is read into. A
+// pipe read returns what is there, mostly a line or a few, so 4 KiB costs
+// no more reads at the rates apps log; io.Copy's own 32 KiB per stream
+// would be held for the child's whole life.
+const outputReadSize = 4 << 10
+
+// ReadFrom is what os/exec's copy from the child's pipe calls (io.Copy
+// prefers it), so that copy reads into outputReadSize bytes.
+func (t teeWriter) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, outputReadSize)
+	var n int64
+	for {
+		m, err := r.Read(buf)
+		if m > 0 {
+			_, _ = t.Write(buf[:m])
+			n += int64(m)
+		}
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }

@@ -21,11 +21,11 @@ import (
 	"github.com/hsup/hsup/systemd"
 )
 
-func systemdCommand() *cli.Command {
+func systemdCommand(rf []cli.Flag) *cli.Command {
 	flags := append([]cli.Flag{
 		&cli.BoolFlag{Name: "user", EnvVars: env("unit-user"), Usage: "a user unit (systemctl --user) instead of a system unit"},
 		&cli.BoolFlag{Name: "install", EnvVars: env("install"), Usage: "write the unit file and print the systemctl commands to run"},
-	}, append(generatorFlags(), runFlags()...)...)
+	}, append(generatorFlags(), rf...)...)
 	unit := &cli.Command{
 		Name:      "unit",
 		Usage:     "print a systemd unit that runs PROGRAM under hsup (Type=notify, watchdog, limits)",
@@ -58,7 +58,7 @@ func systemdCommand() *cli.Command {
 	return &cli.Command{Name: "systemd", Usage: "systemd integration", Subcommands: []*cli.Command{unit}}
 }
 
-func launchdCommand() *cli.Command {
+func launchdCommand(rf []cli.Flag) *cli.Command {
 	flags := append([]cli.Flag{
 		&cli.StringFlag{Name: "label", Required: true, EnvVars: env("launchd-label"), Usage: "job label, reverse-DNS style (ai.hermes.webui)"},
 		&cli.BoolFlag{Name: "daemon", EnvVars: env("launchd-daemon"), Usage: "a LaunchDaemon (system domain, runs from boot as --user) instead of a LaunchAgent (gui/UID)"},
@@ -67,7 +67,7 @@ func launchdCommand() *cli.Command {
 		&cli.StringFlag{Name: "process-type", Value: launchd.DefaultProcessType, EnvVars: env("launchd-process-type"), Usage: "ProcessType: Standard, Interactive, Adaptive or Background (throttled)"},
 		&cli.StringFlag{Name: "log-dir", EnvVars: env("launchd-log-dir"), Usage: "directory of the job's stdout/stderr files (default ~/Library/Logs/LABEL, /Library/Logs/LABEL with --daemon)"},
 		&cli.BoolFlag{Name: "install", EnvVars: env("install"), Usage: "write the plist (~/Library/LaunchAgents, or /Library/LaunchDaemons with --daemon, as root), create the log directory and print the launchctl commands"},
-	}, append(generatorFlags(), runFlags()...)...)
+	}, append(generatorFlags(), rf...)...)
 	plist := &cli.Command{
 		Name:      "plist",
 		Usage:     "print a launchd plist that runs PROGRAM under hsup (KeepAlive, limits, logs)",
@@ -302,7 +302,7 @@ func absProgram(program string) (string, error) {
 	return path, nil
 }
 
-func doctorCommand() *cli.Command {
+func doctorCommand(rf []cli.Flag) *cli.Command {
 	return &cli.Command{
 		Name:  "doctor",
 		Usage: "explain what hsup run would do with these flags on this machine, and warn about risky settings",
@@ -310,7 +310,7 @@ func doctorCommand() *cli.Command {
 			"available collectors and the service manager, and judges --stop-grace against launchd's ExitTimeOut\n" +
 			"(--plist, or the running job's plist). Exit 0 when nothing is wrong, 1 with warnings.",
 		ArgsUsage: "[-- PROGRAM [ARGS...]]",
-		Flags: append(runFlags(), &cli.StringFlag{Name: "plist", TakesFile: true, EnvVars: env("doctor-plist"),
+		Flags: append(slices.Clip(rf), &cli.StringFlag{Name: "plist", TakesFile: true, EnvVars: env("doctor-plist"),
 			Usage: "launchd plist whose ExitTimeOut --stop-grace must fit (default on macOS: the running job's)"}),
 		Action: func(c *cli.Context) error {
 			s, err := readSettings(c)

@@ -81,7 +81,7 @@ func TestMemoryBuilds(t *testing.T) {
 		"scripts/release.sh",
 		"scripts/release.sh GOMEMLIMIT=off",
 		"scripts/release.sh GOMEMLIMIT=10MiB",
-		"scripts/release.sh GOMEMLIMIT=7MiB",
+		"scripts/release.sh GOMEMLIMIT=8MiB",
 		"scripts/release.sh GOMEMLIMIT=6MiB",
 	}
 	var got []string
@@ -124,7 +124,7 @@ func TestMemoryPrint(t *testing.T) {
 		"## Memory at steady state (10m0s, status queried every 15s;",
 		"| hsup (release build) | hsup | `scripts/release.sh` | 10.0 MiB | 8.0 MiB | 2.0 MiB | 8.1 MiB | 2.0 MiB | 2.1 MiB | 0.012 | 2.5 | 41 ok |",
 		"| monit | | | | | | | | | | | monit not on PATH |",
-		"| hsup Pss <= 12 MiB | 8.0 MiB | met |",
+		"| hsup Pss <= 12 MiB | 8.00 MiB (8192 KiB) | met |",
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, buf.String())

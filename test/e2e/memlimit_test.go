@@ -32,7 +32,7 @@ func helperMemlimit(...string) int {
 	}
 }
 
-// TestMemoryLimit: hsup runs under an 8 MiB soft memory limit unless
+// TestMemoryLimit: hsup runs under a 7 MiB soft memory limit unless
 // GOMEMLIMIT says otherwise, and sets it on itself only: the child gets
 // no GOMEMLIMIT from hsup, and one from hsup's environment as it was.
 func TestMemoryLimit(t *testing.T) {
@@ -45,7 +45,7 @@ func TestMemoryLimit(t *testing.T) {
 		childEnv  string
 		childLim  string
 	}{
-		{name: "default", hsupLimit: 8 << 20, childLim: none},
+		{name: "default", hsupLimit: 7 << 20, childLim: none},
 		{name: "GOMEMLIMIT wins", env: []string{"GOMEMLIMIT=64MiB"}, hsupLimit: 64 << 20,
 			childSet: true, childEnv: "64MiB", childLim: fmt.Sprint(64 << 20)},
 	}
