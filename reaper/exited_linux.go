@@ -15,8 +15,9 @@ import (
 // It waits on a pidfd through Go's poller. A waitid that blocks holds an
 // OS thread for the child's whole life, and the runtime keeps every
 // thread it ever made: two (the child's and its lifeline's) were a fifth
-// of an idle hsup's threads, each with its stacks. Where pidfds are
-// missing (Linux before 5.3) it blocks in waitid as before.
+// of an idle hsup's threads, each with its stacks. Where a non-blocking
+// pidfd cannot be had (PIDFD_NONBLOCK is Linux 5.10; pidfd_open 5.3), or
+// hsup is out of descriptors, it blocks in waitid as before.
 func Exited(pid int) error {
 	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 	if err != nil {
