@@ -8,7 +8,10 @@
 // detection to recovery, idle overhead, and hsup's own FD/goroutine/RSS
 // hygiene over 10,000 probes and 500 restarts; and the memory of hsup's
 // release build (scripts/release.sh) at steady state beside supervisord,
-// monit and runit (--memory-remedies adds a row per remedy: build tags,
+// monit and runit, and beside a floor (test/bench/floor: an idle Go
+// exporter that links hsup's dependencies, scraped the same way), so that
+// what supervising costs is measured apart from what Go and the
+// dependencies cost (--memory-remedies adds a row per remedy: build tags,
 // soft memory limits).
 //
 // Three parts measure the accept-queue watch (--accept-stall) at hsup's

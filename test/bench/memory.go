@@ -97,6 +97,17 @@ type MemoryReport struct {
 	ScrapeSeconds float64     `json:"scrape_seconds"`
 	Rows          []MemoryRow `json:"rows"`
 	Targets       []Target    `json:"targets,omitempty"`
+	OverFloor     *FloorGap   `json:"over_floor,omitempty"`
+}
+
+// FloorGap is what the release build of hsup holds above the floor (an
+// idle Go exporter with hsup's dependencies) in the same run: the cost of
+// supervising, in kB.
+type FloorGap struct {
+	AnonKB     int64 `json:"anonymous_kb"`
+	AnonMeanKB int64 `json:"anonymous_mean_kb"`
+	PssKB      int64 `json:"pss_kb"`
+	FloorKB    int64 `json:"floor_anonymous_kb"`
 }
 
 // MemoryRow is one supervisor process at the end of the window. The
@@ -204,6 +215,25 @@ func (m *MemoryReport) targets() []Target {
 	return nil
 }
 
+// overFloor compares the release build with the floor; nil without both.
+func (m *MemoryReport) overFloor() *FloorGap {
+	var rel, floor *MemoryRow
+	for i, r := range m.Rows {
+		switch {
+		case r.Skipped != "" || r.PssKB == 0:
+		case r.Name == rowRelease:
+			rel = &m.Rows[i]
+		case r.Name == rowFloor:
+			floor = &m.Rows[i]
+		}
+	}
+	if rel == nil || floor == nil {
+		return nil
+	}
+	return &FloorGap{AnonKB: rel.AnonKB - floor.AnonKB, AnonMeanKB: rel.AnonMeanKB - floor.AnonMeanKB,
+		PssKB: rel.PssKB - floor.PssKB, FloorKB: floor.AnonKB}
+}
+
 func mib(kb int64) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }
 
 // exactMiB is a target's figure: to the KiB, as the rounded MiB of the
@@ -238,5 +268,10 @@ func (m *MemoryReport) print(w io.Writer) {
 			fmt.Fprintf(w, "| %s | %s | %s |\n", t.What, t.Figure, map[bool]string{true: "met", false: "MISSED"}[t.Met])
 		}
 		fmt.Fprintln(w)
+	}
+	if g := m.OverFloor; g != nil {
+		fmt.Fprintf(w, "Over the floor (%s, %d KiB anonymous), hsup's release build holds %+d KiB anonymous "+
+			"at the end (%+d KiB on the mean) and %+d KiB of Pss: what supervising costs.\n\n",
+			rowFloor, g.FloorKB, g.AnonKB, g.AnonMeanKB, g.PssKB)
 	}
 }

@@ -113,13 +113,19 @@ func launchMetered(hsupBin, child, tmp, row, name string, flags, env []string) (
 	return s, s.start(envBin, append(append(append([]string(nil), env...), hsupBin), args...)...)
 }
 
-// hsupEntrant measures hsup itself and scrapes its /metrics, counting
-// its GC cycles from go_gc_duration_seconds_count.
+// hsupEntrant measures hsup itself and scrapes its /metrics.
 func hsupEntrant(b hsupBuild, s *supProc) *entrant {
 	e := &entrant{row: MemoryRow{Name: b.Name, Settings: b.settings()}, sup: s,
 		pid: func() (int, error) { return s.cmd.Process.Pid, nil }}
-	e.query = func(ctx context.Context) error {
-		body, err := expect(ctx, http.MethodGet, s.metric, "", "hsup_child_state")
+	e.query = gcQuery(e, s.metric, "hsup_child_state")
+	return e
+}
+
+// gcQuery is one scrape of url, which must hold want, counting e's GC
+// cycles from its go_gc_duration_seconds_count.
+func gcQuery(e *entrant, url, want string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		body, err := expect(ctx, http.MethodGet, url, "", want)
 		if err != nil {
 			return err
 		}
@@ -130,7 +136,6 @@ func hsupEntrant(b hsupBuild, s *supProc) *entrant {
 		e.gc.add(n, time.Now())
 		return nil
 	}
-	return e
 }
 
 // lifelineEntrant measures the lifeline of s's child: hsup re-executed,

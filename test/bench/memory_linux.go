@@ -28,8 +28,9 @@ type entrant struct {
 	gc     gcRate // hsup only
 }
 
-// runMemory builds hsup as memoryBuilds says, runs every build beside
-// supervisord, monit and runit over the same child (the demo app, from a
+// runMemory builds hsup as memoryBuilds says, and the floor; runs every
+// build beside the floor and supervisord, monit and runit over the same
+// child (the demo app, from a
 // copy of bin so that no supervisor shares a page of its binary with the
 // children), queries each one's status every o.scrape for o.duration, and
 // reads each supervisor process's memory at every query and at the end.
@@ -43,7 +44,11 @@ func runMemory(ctx context.Context, bin, tmp string, o memoryOptions) (*MemoryRe
 	if err != nil {
 		return nil, err
 	}
-	es, all, err := launchAll(builds, bins, child, tmp)
+	floor, err := buildFloor(ctx, tmp)
+	if err != nil {
+		return nil, err
+	}
+	es, all, err := launchAll(ctx, builds, bins, floor, child, tmp)
 	defer func() { stopAll(all) }()
 	if err != nil {
 		return nil, err
@@ -56,14 +61,14 @@ func runMemory(ctx context.Context, bin, tmp string, o memoryOptions) (*MemoryRe
 	for _, e := range es {
 		rep.Rows = append(rep.Rows, e.row)
 	}
-	rep.Targets = rep.targets()
+	rep.Targets, rep.OverFloor = rep.targets(), rep.overFloor()
 	return rep, err
 }
 
 // launchAll starts every build of hsup (the release build's lifeline is
-// measured too), then every peer. all is everything started, for stopAll,
-// even when an error cut the lineup short.
-func launchAll(builds []hsupBuild, bins []string, child, tmp string) (es []*entrant, all []*supProc, err error) {
+// measured too), then the floor (bin floor), then every peer. all is
+// everything started, for stopAll, even when an error cut the lineup short.
+func launchAll(ctx context.Context, builds []hsupBuild, bins []string, floor, child, tmp string) (es []*entrant, all []*supProc, err error) {
 	for i, b := range builds {
 		s, err := launchBuild(b, bins[i], child, tmp)
 		if s != nil {
@@ -77,6 +82,14 @@ func launchAll(builds []hsupBuild, bins []string, child, tmp string) (es []*entr
 			es = append(es, lifelineEntrant(s))
 		}
 	}
+	e, s, err := floorEntrant(ctx, floor, tmp)
+	if s != nil {
+		all = append(all, s)
+	}
+	if err != nil {
+		return nil, all, err
+	}
+	es = append(es, e)
 	for _, p := range memoryPeers {
 		e, s, err := peerEntrant(p, child, tmp)
 		if s != nil {

@@ -132,6 +132,37 @@ func TestMemoryPrint(t *testing.T) {
 	}
 }
 
+func TestOverFloor(t *testing.T) {
+	rel := MemoryRow{Name: rowRelease, PssKB: 11500, AnonKB: 3600, AnonMeanKB: 3620}
+	floor := MemoryRow{Name: rowFloor, PssKB: 9000, AnonKB: 3150, AnonMeanKB: 3160}
+	tests := []struct {
+		name string
+		rows []MemoryRow
+		want *FloorGap
+	}{
+		{"both", []MemoryRow{rel, {Name: "monit", PssKB: 4000, AnonKB: 1400}, floor},
+			&FloorGap{AnonKB: 450, AnonMeanKB: 460, PssKB: 2500, FloorKB: 3150}},
+		{"no floor", []MemoryRow{rel}, nil},
+		{"floor skipped", []MemoryRow{rel, {Name: rowFloor, Skipped: "failed"}}, nil},
+		{"no release build", []MemoryRow{floor}, nil},
+	}
+	for _, tt := range tests {
+		m := &MemoryReport{Rows: tt.rows}
+		got := m.overFloor()
+		if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+			t.Errorf("%s: overFloor = %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+	m := &MemoryReport{Rows: []MemoryRow{rel, floor}}
+	m.OverFloor = m.overFloor()
+	var buf bytes.Buffer
+	m.print(&buf)
+	want := "hsup's release build holds +450 KiB anonymous at the end (+460 KiB on the mean) and +2500 KiB of Pss"
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, buf.String())
+	}
+}
+
 func TestGCRate(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
